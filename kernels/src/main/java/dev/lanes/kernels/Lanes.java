@@ -1,0 +1,28 @@
+package dev.lanes.kernels;
+
+import dev.lanes.kernels.internal.KernelProvider;
+
+/** What Lanes detected about this JVM and machine, for logs, demos and benchmark reports. */
+public final class Lanes {
+    private Lanes() {}
+
+    /** True when kernels run on the Vector API, false when they run on their scalar twins. */
+    public static boolean vectorized() {
+        return KernelProvider.get().vectorized();
+    }
+
+    /**
+     * One line such as {@code "Lanes: vector (512-bit, micro-kernel 8x32), 2 threads, JDK 25.0.3 (Eclipse
+     * Adoptium), Linux amd64, 2 processors"}; when on the scalar twins, it says why.
+     */
+    public static String describe() {
+        KernelProvider provider = KernelProvider.get();
+        String kernels = provider.vectorized()
+                ? Gemm.implementation()
+                : "scalar kernels (" + provider.fallbackReason() + ")";
+        return "Lanes: " + kernels + ", " + Threads.count() + " thread" + (Threads.count() == 1 ? "" : "s")
+                + ", JDK " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " processors";
+    }
+}

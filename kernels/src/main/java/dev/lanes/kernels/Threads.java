@@ -1,0 +1,162 @@
+package dev.lanes.kernels;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * The thread count Lanes' kernels use, and the one {@link ForkJoinPool} they run on.
+ *
+ * <p>The count is read once from the system property {@code lanes.threads} (default: the number of available
+ * processors) and can be changed at any time with {@link #setCount(int)}. Kernels split their work into tiles
+ * whose boundaries do not depend on this count, so a result has the same bits with 1 thread or 16.
+ */
+public final class Threads {
+    private static final Object LOCK = new Object();
+    private static volatile int count = initialCount();
+    private static volatile ForkJoinPool pool;
+
+    private Threads() {}
+
+    private static int initialCount() {
+        String property = System.getProperty("lanes.threads");
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (property == null || property.isBlank()) {
+            return processors;
+        }
+        try {
+            int parsed = Integer.parseInt(property.trim());
+            if (parsed >= 1) {
+                return parsed;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through to the message below
+        }
+        System.getLogger("dev.lanes").log(System.Logger.Level.WARNING,
+                "lanes.threads=" + property + " is not a positive integer; using " + processors + " threads");
+        return processors;
+    }
+
+    /** The number of threads kernels use (1 means: run on the calling thread only). */
+    public static int count() {
+        return count;
+    }
+
+    /**
+     * Sets the number of threads kernels use from now on.
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static void setCount(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        }
+        synchronized (LOCK) {
+            if (threads == count) {
+                return;
+            }
+            count = threads;
+            ForkJoinPool old = pool;
+            pool = null;
+            if (old != null) {
+                old.shutdown(); // running tasks finish; idle workers exit
+            }
+        }
+    }
+
+    /** The pool kernels run on; its parallelism is {@code count() - 1} because the caller takes a share. */
+    public static ForkJoinPool pool() {
+        ForkJoinPool p = pool;
+        if (p == null) {
+            synchronized (LOCK) {
+                p = pool;
+                if (p == null) {
+                    p = new ForkJoinPool(Math.max(1, count - 1), Threads::newWorker, null, false);
+                    pool = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    private static ForkJoinWorkerThread newWorker(ForkJoinPool owner) {
+        return new Worker(owner);
+    }
+
+    /** Lanes' own worker threads, recognisable so that kernels called from a task do not fork again. */
+    private static final class Worker extends ForkJoinWorkerThread {
+        private static final AtomicInteger NUMBER = new AtomicInteger();
+
+        Worker(ForkJoinPool owner) {
+            super(null, owner, true);
+            setName("lanes-worker-" + NUMBER.incrementAndGet());
+            setDaemon(true);
+        }
+    }
+
+    /**
+     * Runs {@code body.accept(i)} for every {@code i} in {@code [0, tasks)}, on up to {@link #count()} threads
+     * (the caller's included), and returns when all have finished. Tasks are handed out in order as threads
+     * become free, so each task must write only its own part of the output. Calls made from inside a task run
+     * sequentially, so nested kernels do not oversubscribe the machine.
+     */
+    public static void parallelFor(int tasks, IntConsumer body) {
+        int threads = Math.min(count, tasks);
+        if (threads <= 1 || isLanesWorker()) {
+            for (int i = 0; i < tasks; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable share = () -> {
+            for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+                body.accept(i);
+            }
+        };
+        ForkJoinPool p = pool();
+        ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[threads - 1];
+        for (int h = 0; h < helpers.length; h++) {
+            helpers[h] = p.submit(share);
+        }
+        Throwable failure = null;
+        CALLER_RUNNING.set(Boolean.TRUE);
+        try {
+            share.run();
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            CALLER_RUNNING.remove();
+        }
+        for (ForkJoinTask<?> helper : helpers) {
+            try {
+                helper.join();
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                }
+            }
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw new RuntimeException(failure);
+        }
+    }
+
+    /** Marks a calling thread while it runs its share of a parallel loop, so nested loops stay sequential. */
+    private static final ThreadLocal<Boolean> CALLER_RUNNING = new ThreadLocal<>();
+
+    private static boolean isLanesWorker() {
+        if (CALLER_RUNNING.get() != null) {
+            return true;
+        }
+        return Thread.currentThread() instanceof Worker;
+    }
+}

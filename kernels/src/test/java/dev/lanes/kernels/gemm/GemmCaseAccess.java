@@ -1,0 +1,27 @@
+package dev.lanes.kernels.gemm;
+
+import dev.lanes.kernels.Activation;
+import dev.lanes.kernels.Gemm;
+import java.util.SplittableRandom;
+
+/** Lets tests of the public {@link Gemm} reuse {@link GemmCase}'s operands and reference. */
+public final class GemmCaseAccess {
+    private GemmCaseAccess() {}
+
+    /** Runs one random case through {@link Gemm#sgemm} (or {@link Gemm#sgemmFused}) and checks it. */
+    public static void checkFront(SplittableRandom random, boolean transA, boolean transB, int m, int n, int k,
+                                  float alpha, float beta, boolean fused, Activation act) {
+        float[] bias = fused ? GemmCase.filled(random, Math.max(n, 1)) : null;
+        GemmCase gemm = new GemmCase(random, transA, transB, m, n, k, alpha, beta, true, bias,
+                fused ? act : Activation.IDENTITY);
+        float[] out = gemm.c.clone();
+        if (fused) {
+            Gemm.sgemmFused(transA, transB, m, n, k, alpha, gemm.a, gemm.aOff, gemm.lda, gemm.b, gemm.bOff,
+                    gemm.ldb, beta, out, gemm.cOff, gemm.ldc, bias, 0, act);
+        } else {
+            Gemm.sgemm(transA, transB, m, n, k, alpha, gemm.a, gemm.aOff, gemm.lda, gemm.b, gemm.bOff,
+                    gemm.ldb, beta, out, gemm.cOff, gemm.ldc);
+        }
+        gemm.assertMatchesReference(out, "Gemm via " + Gemm.implementation());
+    }
+}

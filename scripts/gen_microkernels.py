@@ -13,21 +13,22 @@ def kernel(mr: int) -> str:
     accs = [f"c{r}{v}" for r in range(mr) for v in range(2)]
     out = []
     out.append(f"    /** The {mr} x 2-vector micro-kernel: {mr} rows of C, two vectors of columns. */")
-    out.append(f"    static void kernel{mr}x2(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {{")
+    out.append(f"    static void kernel{mr}x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {{")
     out.append( "        FloatVector zero = FloatVector.zero(S);")
     for i in range(0, len(accs), 4):
         group = accs[i:i + 4]
         out.append("        FloatVector " + ", ".join(f"{x} = zero" for x in group) + ";")
+    bases = ", ".join(("a0 = ai" if r == 0 else f"a{r} = a{r - 1} + rs") for r in range(mr))
+    out.append(f"        int {bases};")
     out.append( "        for (int p = 0; p < kc; p++) {")
     out.append( "            int bo = bi + p * NR;")
-    out.append(f"            int ao = ai + p * {mr};")
+    out.append( "            int q = p * ks;")
     out.append( "            FloatVector b0 = FloatVector.fromArray(S, b, bo);")
     out.append( "            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);")
     for r in range(mr):
-        off = "ao" if r == 0 else f"ao + {r}"
-        out.append(f"            FloatVector a{r} = FloatVector.broadcast(S, a[{off}]);")
-        out.append(f"            c{r}0 = a{r}.fma(b0, c{r}0);")
-        out.append(f"            c{r}1 = a{r}.fma(b1, c{r}1);")
+        out.append(f"            FloatVector x{r} = FloatVector.broadcast(S, a[a{r} + q]);")
+        out.append(f"            c{r}0 = x{r}.fma(b0, c{r}0);")
+        out.append(f"            c{r}1 = x{r}.fma(b1, c{r}1);")
     out.append( "        }")
     for r in range(mr):
         out.append(f"        c{r}0.intoArray(tile, {r * 2} * V);")
@@ -47,8 +48,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The register-blocked micro-kernels of the packed GEMM. Contract (BLIS-style):
  * <ul>
- *   <li>{@code a[ai ..]} is a packed micro-panel of A: {@code kc} steps of {@code MR} consecutive floats
- *       (element {@code (r, p)} at {@code ai + p * MR + r}), zero-padded to {@code MR} rows;</li>
+ *   <li>element {@code (r, p)} of the {@code MR x kc} micro-panel of A is {@code a[ai + r * rs + p * ks]}:
+ *       A is read where it lies ({@code rs = lda, ks = 1} for row-major A, {@code rs = 1, ks = lda} for
+ *       transposed A) or from a zero-padded packed copy ({@code rs = 1, ks = MR}); the strides cost nothing
+ *       measurable, and reading A in place saves packing it;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
  *   <li>the kernel writes the {@code MR x NR} product A*B into {@code tile} (row stride {@code NR});
@@ -68,10 +71,10 @@ final class MicroKernels {
     private MicroKernels() {}
 
     /** Runs the kernel with {@code mr} rows; {@code mr} is one of the generated sizes. */
-    static void run(int mr, int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
         switch (mr) {""")
     for mr in MRS:
-        print(f"            case {mr} -> kernel{mr}x2(kc, a, ai, b, bi, tile);")
+        print(f"            case {mr} -> kernel{mr}x2(kc, a, ai, rs, ks, b, bi, tile);")
     print("""            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
         }
     }

@@ -8,8 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The register-blocked micro-kernels of the packed GEMM. Contract (BLIS-style):
  * <ul>
- *   <li>{@code a[ai ..]} is a packed micro-panel of A: {@code kc} steps of {@code MR} consecutive floats
- *       (element {@code (r, p)} at {@code ai + p * MR + r}), zero-padded to {@code MR} rows;</li>
+ *   <li>element {@code (r, p)} of the {@code MR x kc} micro-panel of A is {@code a[ai + r * rs + p * ks]}:
+ *       A is read where it lies ({@code rs = lda, ks = 1} for row-major A, {@code rs = 1, ks = lda} for
+ *       transposed A) or from a zero-padded packed copy ({@code rs = 1, ks = MR}); the strides cost nothing
+ *       measurable, and reading A in place saves packing it;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
  *   <li>the kernel writes the {@code MR x NR} product A*B into {@code tile} (row stride {@code NR});
@@ -29,38 +31,39 @@ final class MicroKernels {
     private MicroKernels() {}
 
     /** Runs the kernel with {@code mr} rows; {@code mr} is one of the generated sizes. */
-    static void run(int mr, int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
         switch (mr) {
-            case 4 -> kernel4x2(kc, a, ai, b, bi, tile);
-            case 6 -> kernel6x2(kc, a, ai, b, bi, tile);
-            case 8 -> kernel8x2(kc, a, ai, b, bi, tile);
-            case 12 -> kernel12x2(kc, a, ai, b, bi, tile);
+            case 4 -> kernel4x2(kc, a, ai, rs, ks, b, bi, tile);
+            case 6 -> kernel6x2(kc, a, ai, rs, ks, b, bi, tile);
+            case 8 -> kernel8x2(kc, a, ai, rs, ks, b, bi, tile);
+            case 12 -> kernel12x2(kc, a, ai, rs, ks, b, bi, tile);
             default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
         }
     }
 
     /** The 4 x 2-vector micro-kernel: 4 rows of C, two vectors of columns. */
-    static void kernel4x2(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+    static void kernel4x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * NR;
-            int ao = ai + p * 4;
+            int q = p * ks;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
-            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
         }
         c00.intoArray(tile, 0 * V);
         c01.intoArray(tile, 1 * V);
@@ -73,34 +76,35 @@ final class MicroKernels {
     }
 
     /** The 6 x 2-vector micro-kernel: 6 rows of C, two vectors of columns. */
-    static void kernel6x2(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+    static void kernel6x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
         FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * NR;
-            int ao = ai + p * 6;
+            int q = p * ks;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
-            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
         }
         c00.intoArray(tile, 0 * V);
         c01.intoArray(tile, 1 * V);
@@ -117,41 +121,42 @@ final class MicroKernels {
     }
 
     /** The 8 x 2-vector micro-kernel: 8 rows of C, two vectors of columns. */
-    static void kernel8x2(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+    static void kernel8x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
         FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero;
         FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs, a6 = a5 + rs, a7 = a6 + rs;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * NR;
-            int ao = ai + p * 8;
+            int q = p * ks;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
-            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            FloatVector a6 = FloatVector.broadcast(S, a[ao + 6]);
-            c60 = a6.fma(b0, c60);
-            c61 = a6.fma(b1, c61);
-            FloatVector a7 = FloatVector.broadcast(S, a[ao + 7]);
-            c70 = a7.fma(b0, c70);
-            c71 = a7.fma(b1, c71);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x6.fma(b0, c60);
+            c61 = x6.fma(b1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x7.fma(b0, c70);
+            c71 = x7.fma(b1, c71);
         }
         c00.intoArray(tile, 0 * V);
         c01.intoArray(tile, 1 * V);
@@ -172,7 +177,7 @@ final class MicroKernels {
     }
 
     /** The 12 x 2-vector micro-kernel: 12 rows of C, two vectors of columns. */
-    static void kernel12x2(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+    static void kernel12x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -180,47 +185,48 @@ final class MicroKernels {
         FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
         FloatVector c80 = zero, c81 = zero, c90 = zero, c91 = zero;
         FloatVector c100 = zero, c101 = zero, c110 = zero, c111 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs, a6 = a5 + rs, a7 = a6 + rs, a8 = a7 + rs, a9 = a8 + rs, a10 = a9 + rs, a11 = a10 + rs;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * NR;
-            int ao = ai + p * 12;
+            int q = p * ks;
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
-            FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            FloatVector a6 = FloatVector.broadcast(S, a[ao + 6]);
-            c60 = a6.fma(b0, c60);
-            c61 = a6.fma(b1, c61);
-            FloatVector a7 = FloatVector.broadcast(S, a[ao + 7]);
-            c70 = a7.fma(b0, c70);
-            c71 = a7.fma(b1, c71);
-            FloatVector a8 = FloatVector.broadcast(S, a[ao + 8]);
-            c80 = a8.fma(b0, c80);
-            c81 = a8.fma(b1, c81);
-            FloatVector a9 = FloatVector.broadcast(S, a[ao + 9]);
-            c90 = a9.fma(b0, c90);
-            c91 = a9.fma(b1, c91);
-            FloatVector a10 = FloatVector.broadcast(S, a[ao + 10]);
-            c100 = a10.fma(b0, c100);
-            c101 = a10.fma(b1, c101);
-            FloatVector a11 = FloatVector.broadcast(S, a[ao + 11]);
-            c110 = a11.fma(b0, c110);
-            c111 = a11.fma(b1, c111);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x6.fma(b0, c60);
+            c61 = x6.fma(b1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x7.fma(b0, c70);
+            c71 = x7.fma(b1, c71);
+            FloatVector x8 = FloatVector.broadcast(S, a[a8 + q]);
+            c80 = x8.fma(b0, c80);
+            c81 = x8.fma(b1, c81);
+            FloatVector x9 = FloatVector.broadcast(S, a[a9 + q]);
+            c90 = x9.fma(b0, c90);
+            c91 = x9.fma(b1, c91);
+            FloatVector x10 = FloatVector.broadcast(S, a[a10 + q]);
+            c100 = x10.fma(b0, c100);
+            c101 = x10.fma(b1, c101);
+            FloatVector x11 = FloatVector.broadcast(S, a[a11 + q]);
+            c110 = x11.fma(b0, c110);
+            c111 = x11.fma(b1, c111);
         }
         c00.intoArray(tile, 0 * V);
         c01.intoArray(tile, 1 * V);

@@ -8,22 +8,24 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API GEMM engine, BLIS anatomy (loops from outside in):
+ * The Vector API GEMM engine: the BLIS anatomy with the roles of A and B swapped, because vectors run along
+ * the rows of C (row-major), so B supplies the vectors and A the broadcasts. Loops from outside in:
  *
  * <pre>
- *   for jc in n, step nc            (panel of B, shared by all threads, L3)
- *     for pc in k, step kc          (depth of the packed panels)
- *       pack B[pc:pc+kc, jc:jc+nc]  into nr-wide micro-panels        (in parallel)
- *       for ic in m, step mc        (block of A, one thread each, L2)   \  tasks of the
- *         pack A[ic:ic+mc, pc:pc+kc] into mr-tall micro-panels          |  parallel loop
- *         for jr in nc, step nr     (micro-panel of B, L1)              |
- *           for ir in mc, step mr   micro-kernel: C tile += A panel * B panel  /
+ *   tasks: column chunks of C (and row chunks when C is narrow), one thread each, no shared buffers
+ *   for jc in the chunk, step nc          block of B: kc x nc floats, packed, stays in L2
+ *     for pc in k, step kc                depth of one block
+ *       pack B[pc:pc+kc, jc:jc+nc] into nr-wide micro-panels (zero-padded)
+ *       for ir in the rows, step mr       micro-panel of A, copied (memcpy-cheap) next to nothing else, L1
+ *         for jr in the block, step nr    micro-panel of B streamed from L2
+ *           micro-kernel: tile = A panel * B panel; merge the tile into C (alpha, beta, epilogue)
  * </pre>
  *
- * Edges are handled by zero padding in the packed panels; a partial tile is computed into a scratch tile
- * and copied out with the same arithmetic. On the last {@code kc} step, bias and activation are applied
- * to each tile right after it is stored, while it is still in L1. Every element's sum runs over {@code p}
- * in the same order whatever the split between threads, so the bits never depend on the thread count.
+ * A is not interleaved the BLIS way: each micro-panel is copied row by row into a small buffer and read
+ * with strides, which costs about as little as a memcpy, so small products pay almost nothing for packing,
+ * and column tasks duplicate nothing expensive. On the last {@code kc} step, bias and activation are applied to
+ * each tile as it is merged, while it is in L1. Every element's sum runs over {@code p} in the same order
+ * whatever the split into tasks, so the bits never depend on the thread count.
  *
  * <p>Only loaded when {@code jdk.incubator.vector} is present; see {@code KernelProvider}.
  */
@@ -33,6 +35,8 @@ public final class VectorGemm implements GemmBackend {
     private static final int NR = MicroKernels.NR;
     /** Below this many multiply-adds a product runs on the calling thread: forking would cost more. */
     private static final long PARALLEL_MIN_WORK = 1L << 20;
+    /** Up to this many floats of A (256 KB, about L2) the micro-kernel reads A in place. */
+    private static final long A_IN_PLACE_MAX_FLOATS = 1L << 16;
     /** Output tile for the parallel GEMV paths, fixed so that the split does not depend on the thread count. */
     private static final int GEMV_TILE = 1024;
 
@@ -57,24 +61,24 @@ public final class VectorGemm implements GemmBackend {
 
     /** Buffers each thread reuses from call to call; they grow to the largest size asked for. */
     private static final class Scratch {
-        float[] packedA = new float[0];
         float[] packedB = new float[0];
-        final float[] tile = new float[12 * NR];
+        float[] panelA = new float[0];
+        final float[] tile = new float[GemmConfig.MAX_MR * NR];
         final float[] tail = new float[V];
-        float[] sums = new float[GEMV_TILE];
-
-        float[] packedA(int size) {
-            if (packedA.length < size) {
-                packedA = new float[size];
-            }
-            return packedA;
-        }
+        final float[] sums = new float[GEMV_TILE];
 
         float[] packedB(int size) {
             if (packedB.length < size) {
                 packedB = new float[size];
             }
             return packedB;
+        }
+
+        float[] panelA(int size) {
+            if (panelA.length < size) {
+                panelA = new float[size];
+            }
+            return panelA;
         }
     }
 
@@ -89,51 +93,51 @@ public final class VectorGemm implements GemmBackend {
                      float beta, float[] c, int cOff, int ldc,
                      float[] bias, int biasOff, Activation act) {
         final int mr = config.mr();
-        final boolean epilogue = bias != null || act != Activation.IDENTITY;
+        final int rowPanels = (m + mr - 1) / mr;
+        final int colPanels = (n + NR - 1) / NR;
+        final int blockPanels = Math.max(1, config.nc() / NR);
         final boolean parallel = Threads.count() > 1 && (long) m * n * k >= PARALLEL_MIN_WORK;
         final int threads = parallel ? Threads.count() : 1;
-        final Scratch callerScratch = SCRATCH.get();
 
-        for (int jc = 0; jc < n; jc += config.nc()) {
-            final int jcF = jc;
-            final int ncCur = Math.min(config.nc(), n - jc);
-            final int panels = (ncCur + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += config.kc()) {
-                final int pcF = pc;
-                final int kcCur = Math.min(config.kc(), k - pc);
-                final float betaStep = pc == 0 ? beta : 1f;
-                final boolean lastStep = pc + kcCur == k;
-                final float[] packedB = callerScratch.packedB(panels * kcCur * NR);
-
-                // Pack B once for this (jc, pc); all tasks below share it read-only.
-                int packChunks = parallel ? Math.min(panels, 4 * threads) : 1;
-                forEach(parallel, packChunks, chunk -> {
-                    int from = chunk * panels / packChunks;
-                    int to = (chunk + 1) * panels / packChunks;
-                    for (int panel = from; panel < to; panel++) {
-                        packB(transB, b, bOff, ldb, pcF, kcCur, jcF, ncCur, panel, packedB);
-                    }
-                });
-
-                // Tasks: row blocks of mc, each split into column chunks when there are too few blocks
-                // to keep every thread busy. Either way each C tile is computed whole by one task.
-                int rowBlocks = (m + config.mc() - 1) / config.mc();
-                int colChunks = parallel ? Math.min(panels, Math.max(1, (2 * threads + rowBlocks - 1) / rowBlocks)) : 1;
-                forEach(parallel, rowBlocks * colChunks, task -> {
-                    int block = task / colChunks;
-                    int chunk = task % colChunks;
-                    int ic = block * config.mc();
-                    int mcCur = Math.min(config.mc(), m - ic);
-                    Scratch scratch = SCRATCH.get();
-                    float[] packedA = scratch.packedA(((mcCur + mr - 1) / mr) * mr * kcCur);
-                    packA(transA, a, aOff, lda, ic, mcCur, pcF, kcCur, mr, packedA);
-                    macroKernel(packedA, packedB, mcCur, ncCur, kcCur,
-                            chunk * panels / colChunks, (chunk + 1) * panels / colChunks,
-                            alpha, betaStep, c, cOff + ic * ldc + jcF, ldc,
-                            lastStep && epilogue, bias, biasOff + jcF, act, scratch);
-                });
-            }
+        // Column chunks of at most nc columns, at least one per thread, a multiple of the thread count when
+        // there are enough panels (so no thread idles at the end); row chunks only when C is too narrow.
+        int colChunks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, threads));
+        if (parallel && colChunks % threads != 0 && colPanels >= roundUp(colChunks, threads)) {
+            colChunks = roundUp(colChunks, threads);
         }
+        final int colTasks = colChunks;
+        final int rowTasks = Math.min(rowPanels, Math.max(1, threads / colTasks));
+        final boolean epilogue = bias != null || act != Activation.IDENTITY;
+        // Small A (up to 256 KB) is read in place: copying it would cost more than it saves. Larger A is
+        // copied panel by panel: read in place, rows whose length is a multiple of 4 KB share L1 sets and
+        // evict each other, and transposed A touches a new cache line per step (about 10 % lost at 1024).
+        final boolean readAInPlace = (long) m * k <= A_IN_PLACE_MAX_FLOATS;
+
+        forEach(parallel, rowTasks * colTasks, task -> {
+            int rowTask = task / colTasks, colTask = task % colTasks;
+            int i0 = rowTask * rowPanels / rowTasks * mr;
+            int i1 = Math.min(m, (rowTask + 1) * rowPanels / rowTasks * mr);
+            int firstPanel = colTask * colPanels / colTasks;
+            int lastPanel = (colTask + 1) * colPanels / colTasks;
+            Scratch scratch = SCRATCH.get();
+            for (int panel = firstPanel; panel < lastPanel; panel += blockPanels) {
+                int j0 = panel * NR;
+                int nc = Math.min(Math.min(lastPanel - panel, blockPanels) * NR, n - j0);
+                for (int pc = 0; pc < k; pc += config.kc()) {
+                    int kc = Math.min(config.kc(), k - pc);
+                    float[] packedB = scratch.packedB(((nc + NR - 1) / NR) * kc * NR);
+                    for (int p = 0; p * NR < nc; p++) {
+                        packB(transB, b, bOff, ldb, pc, kc, j0, nc, p, packedB);
+                    }
+                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, nc, alpha, pc == 0 ? beta : 1f,
+                            c, cOff + j0, ldc, epilogue && pc + kc == k, bias, biasOff + j0, act, scratch);
+                }
+            }
+        });
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return (value + multiple - 1) / multiple * multiple;
     }
 
     /** Runs {@code body} for each task, on the library's threads when {@code parallel}, else in order here. */
@@ -147,25 +151,36 @@ public final class VectorGemm implements GemmBackend {
         }
     }
 
-    /** Runs the micro-kernel over B micro-panels {@code [panelFrom, panelTo)} and all row panels of A. */
-    private void macroKernel(float[] packedA, float[] packedB, int mcCur, int ncCur, int kcCur,
-                             int panelFrom, int panelTo, float alpha, float beta,
-                             float[] c, int cBlock, int ldc,
-                             boolean epilogue, float[] bias, int biasBlock, Activation act, Scratch scratch) {
+    /**
+     * Rows {@code [i0, i1)} of C times one packed block of B ({@code kc x nc}, columns from {@code c[cCol]}):
+     * each micro-panel of A is copied out and swept across the block.
+     */
+    private void block(boolean transA, boolean readAInPlace, float[] a, int aOff, int lda, int i0, int i1, int pc, int kc,
+                       float[] packedB, int nc, float alpha, float beta, float[] c, int cCol, int ldc,
+                       boolean epilogue, float[] bias, int biasCol, Activation act, Scratch scratch) {
         final int mr = config.mr();
-        for (int panel = panelFrom; panel < panelTo; panel++) {
-            int j = panel * NR;
-            int nrCur = Math.min(NR, ncCur - j);
-            int bi = panel * kcCur * NR;
-            for (int ir = 0; ir < mcCur; ir += mr) {
-                int mrCur = Math.min(mr, mcCur - ir);
-                int ai = ir * kcCur; // (ir / mr) panels of mr * kcCur floats each
-                int ci = cBlock + ir * ldc + j;
-                MicroKernels.run(mr, kcCur, packedA, ai, packedB, bi, scratch.tile);
+        for (int i = i0; i < i1; i += mr) {
+            int mrCur = Math.min(mr, i1 - i);
+            float[] panelA = scratch.panelA(mr * kc);
+            int ai, rs, ks;
+            if (readAInPlace && mrCur == mr) {
+                ai = transA ? aOff + pc * lda + i : aOff + i * lda + pc;
+                rs = transA ? 1 : lda;
+                ks = transA ? lda : 1;
+                panelA = a;
+            } else {
+                ai = 0;
+                rs = packPanelA(transA, a, aOff, lda, i, mrCur, pc, kc, mr, panelA);
+                ks = rs == 1 ? mr : 1;
+            }
+            for (int j = 0; j < nc; j += NR) {
+                int nrCur = Math.min(NR, nc - j);
+                int ci = cCol + i * ldc + j;
+                MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, j * kc, scratch.tile);
                 mergeTile(scratch.tile, mrCur, nrCur, alpha, beta, c, ci, ldc);
                 if (epilogue) {
                     for (int r = 0; r < mrCur; r++) {
-                        biasActivation(c, ci + r * ldc, nrCur, bias, biasBlock + j, act, scratch.tail);
+                        biasActivation(c, ci + r * ldc, nrCur, bias, biasCol + j, act, scratch.tail);
                     }
                 }
             }
@@ -236,37 +251,31 @@ public final class VectorGemm implements GemmBackend {
     }
 
     /**
-     * Packs rows {@code ic .. ic+mc} of op(A), depth {@code pc .. pc+kc}, into micro-panels of {@code mr}
-     * rows, each stored as {@code kc} runs of {@code mr} floats, zero-padded past row {@code mc}.
+     * Copies the micro-panel of op(A) with rows {@code i .. i+height} and depth {@code pc .. pc+kc} into
+     * {@code dst}, zero-padded to {@code mr} rows, and returns the row stride the micro-kernel must use:
+     * {@code kc} when rows were copied whole (row-major A: one block copy per row, nearly free), or 1 when
+     * the panel was interleaved as {@code kc} runs of {@code mr} floats (transposed A: one short copy per step).
      */
-    private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc,
-                              int pc, int kc, int mr, float[] dst) {
-        for (int i0 = 0; i0 < mc; i0 += mr) {
-            int height = Math.min(mr, mc - i0);
-            int d = i0 * kc;
-            if (!transA) { // op(A)(i, p) = a[i * lda + p]: each row of the panel is contiguous
-                for (int r = 0; r < mr; r++) {
-                    if (r < height) {
-                        int src = aOff + (ic + i0 + r) * lda + pc;
-                        for (int p = 0; p < kc; p++) {
-                            dst[d + p * mr + r] = a[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            dst[d + p * mr + r] = 0f;
-                        }
-                    }
-                }
-            } else { // op(A)(i, p) = a[p * lda + i]: each step of the panel is contiguous
-                int src = aOff + pc * lda + ic + i0;
-                for (int p = 0; p < kc; p++, src += lda, d += mr) {
-                    System.arraycopy(a, src, dst, d, height);
-                    if (height < mr) {
-                        java.util.Arrays.fill(dst, d + height, d + mr, 0f);
-                    }
+    private static int packPanelA(boolean transA, float[] a, int aOff, int lda, int i, int height,
+                                  int pc, int kc, int mr, float[] dst) {
+        if (!transA) {
+            for (int r = 0; r < mr; r++) {
+                if (r < height) {
+                    System.arraycopy(a, aOff + (i + r) * lda + pc, dst, r * kc, kc);
+                } else {
+                    java.util.Arrays.fill(dst, r * kc, (r + 1) * kc, 0f);
                 }
             }
+            return kc;
         }
+        int src = aOff + pc * lda + i;
+        for (int p = 0; p < kc; p++, src += lda) {
+            System.arraycopy(a, src, dst, p * mr, height);
+            if (height < mr) {
+                java.util.Arrays.fill(dst, p * mr + height, (p + 1) * mr, 0f);
+            }
+        }
+        return 1;
     }
 
     // ------------------------------------------------------------------------------------------- epilogue

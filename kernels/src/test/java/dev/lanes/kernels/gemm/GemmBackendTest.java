@@ -35,8 +35,8 @@ class GemmBackendTest {
         list.add(new VectorGemm());
         for (int mr : new int[] {4, 6, 8, 12}) {
             // Tiny blocks: many k-steps (beta applied once, then accumulation), many partial tiles.
-            list.add(new VectorGemm(new GemmConfig(mr, 2, 5, mr * 2, 3)));
-            list.add(new VectorGemm(new GemmConfig(mr, 2, 64, mr * 4, 100)));
+            list.add(new VectorGemm(new GemmConfig(mr, 5, 3)));
+            list.add(new VectorGemm(new GemmConfig(mr, 64, 100)));
         }
         return list.stream();
     }

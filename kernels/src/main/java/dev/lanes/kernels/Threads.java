@@ -1,9 +1,10 @@
 package dev.lanes.kernels;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -101,6 +102,9 @@ public final class Threads {
      * (the caller's included), and returns when all have finished. Tasks are handed out in order as threads
      * become free, so each task must write only its own part of the output. Calls made from inside a task run
      * sequentially, so nested kernels do not oversubscribe the machine.
+     *
+     * <p>The caller does not wait for helper threads to wake up: it starts on the tasks at once and only waits
+     * for tasks a helper has actually taken (a parked thread can take tens of microseconds to wake).
      */
     public static void parallelFor(int tasks, IntConsumer body) {
         int threads = Math.min(count, tasks);
@@ -111,42 +115,50 @@ public final class Threads {
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        AtomicInteger finished = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable share = () -> {
             for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
-                body.accept(i);
+                try {
+                    body.accept(i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    finished.incrementAndGet();
+                }
             }
         };
         ForkJoinPool p = pool();
-        ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[threads - 1];
-        for (int h = 0; h < helpers.length; h++) {
-            helpers[h] = p.submit(share);
+        for (int h = 1; h < threads; h++) {
+            p.execute(share); // a helper that starts after the last task is taken just returns
         }
-        Throwable failure = null;
         CALLER_RUNNING.set(Boolean.TRUE);
         try {
             share.run();
-        } catch (Throwable t) {
-            failure = t;
         } finally {
             CALLER_RUNNING.remove();
         }
-        for (ForkJoinTask<?> helper : helpers) {
-            try {
-                helper.join();
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
-                }
-            }
-        }
-        if (failure instanceof RuntimeException re) {
+        awaitAll(finished, tasks);
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
             throw re;
         }
-        if (failure instanceof Error e) {
+        if (t instanceof Error e) {
             throw e;
         }
-        if (failure != null) {
-            throw new RuntimeException(failure);
+        if (t != null) {
+            throw new RuntimeException(t);
+        }
+    }
+
+    /** Waits until {@code finished} reaches {@code tasks}: spins briefly (tasks are short), then parks. */
+    private static void awaitAll(AtomicInteger finished, int tasks) {
+        for (int spins = 0; finished.get() < tasks; spins++) {
+            if (spins < 20_000) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
         }
     }
 

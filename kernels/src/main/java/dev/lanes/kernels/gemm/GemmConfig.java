@@ -32,7 +32,7 @@ public record GemmConfig(int mr, int kc, int nc) {
     public static GemmConfig forLanes(int lanes) {
         return switch (lanes) {
             case 16 -> new GemmConfig(8, 256, 512);   // AVX-512: 8 x 32 tile, 16 accumulators, 1 MB L2
-            case 8 -> new GemmConfig(4, 256, 256);    // AVX2: 4 x 16 tile, 8 accumulators, 512 KB L2
+            case 8 -> new GemmConfig(6, 256, 256);    // AVX2: 6 x 16 tile, 12 accumulators, 512 KB L2
             default -> new GemmConfig(4, 256, 256);   // 128-bit vectors and anything else
         };
     }

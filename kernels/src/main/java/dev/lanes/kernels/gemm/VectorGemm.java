@@ -99,14 +99,11 @@ public final class VectorGemm implements GemmBackend {
         final boolean parallel = Threads.count() > 1 && (long) m * n * k >= PARALLEL_MIN_WORK;
         final int threads = parallel ? Threads.count() : 1;
 
-        // Column chunks of at most nc columns, at least one per thread, a multiple of the thread count when
-        // there are enough panels (so no thread idles at the end); row chunks only when C is too narrow.
-        int colChunks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, threads));
-        if (parallel && colChunks % threads != 0 && colPanels >= roundUp(colChunks, threads)) {
-            colChunks = roundUp(colChunks, threads);
-        }
+        // Column chunks of at most nc columns; when parallel, about four per thread, so that the caller starts
+        // at once and the threads even out; row chunks only when C is too narrow for one chunk per thread.
+        int colChunks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, parallel ? 4 * threads : 1));
         final int colTasks = colChunks;
-        final int rowTasks = Math.min(rowPanels, Math.max(1, threads / colTasks));
+        final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, 4 * threads / colTasks)) : 1;
         final boolean epilogue = bias != null || act != Activation.IDENTITY;
         // Small A (up to 256 KB) is read in place: copying it would cost more than it saves. Larger A is
         // copied panel by panel: read in place, rows whose length is a multiple of 4 KB share L1 sets and
@@ -134,10 +131,6 @@ public final class VectorGemm implements GemmBackend {
                 }
             }
         });
-    }
-
-    private static int roundUp(int value, int multiple) {
-        return (value + multiple - 1) / multiple * multiple;
     }
 
     /** Runs {@code body} for each task, on the library's threads when {@code parallel}, else in order here. */

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Times numpy's float32 matmul (OpenBLAS) on the GEMM shapes of docs/gemm.md, with 1 and 2 threads.
+
+Optional tooling, not a build dependency. Writes JSON rows {library, shape, threads, gflops} so that
+scripts/gemm_table.py can put OpenBLAS next to the JMH results.
+
+    python3 scripts/bench_numpy_gemm.py --out numpy.json
+
+Some machines set OPENBLAS_CORETYPE (to work around old OpenBLAS bugs); that pins an older kernel and
+slows a current OpenBLAS. By default this script drops it for its own child processes and reports which
+kernel OpenBLAS then runs (pass --keep-coretype to leave the environment alone).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+SHAPES = ["64x64x64", "128x128x128", "256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
+          "1x4096x4096", "32x4096x4096", "128x512x784", "128x3072x768", "512x768x768"]
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+shape, min_seconds = sys.argv[1], float(sys.argv[2])
+m, n, k = (int(x) for x in shape.split("x"))
+rng = np.random.default_rng(42)
+a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
+b = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+c = np.empty((m, n), dtype=np.float32)
+np.matmul(a, b, out=c)
+flops = 2.0 * m * n * k
+best = float("inf")
+# Warm-up, then the best of repeated batches (each batch long enough for the clock).
+reps = max(1, int(2e7 / flops))
+deadline = time.perf_counter() + 0.3
+while time.perf_counter() < deadline:
+    np.matmul(a, b, out=c)
+deadline = time.perf_counter() + min_seconds
+while time.perf_counter() < deadline:
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        np.matmul(a, b, out=c)
+    best = min(best, (time.perf_counter() - t0) / reps)
+arch = ""
+try:
+    from threadpoolctl import threadpool_info
+    arch = ",".join(f"{i.get('internal_api')}:{i.get('architecture')}:{i.get('num_threads')}" for i in threadpool_info())
+except Exception:
+    pass
+print(json.dumps({"gflops": flops / best / 1e9, "seconds": best, "blas": arch}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="numpy-gemm.json")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--seconds", type=float, default=2.0, help="timing budget per shape and thread count")
+    parser.add_argument("--keep-coretype", action="store_true")
+    parser.add_argument("shapes", nargs="*", default=SHAPES)
+    args = parser.parse_args()
+
+    rows = []
+    for threads in (int(t) for t in args.threads.split(",")):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+        if not args.keep_coretype:
+            env.pop("OPENBLAS_CORETYPE", None)
+            env.pop("OPENBLAS_L2_SIZE", None)
+        for shape in args.shapes:
+            out = subprocess.run([sys.executable, "-c", CHILD, shape, str(args.seconds)], env=env,
+                                 capture_output=True, text=True, check=True)
+            result = json.loads(out.stdout)
+            rows.append({"library": "numpy (OpenBLAS)", "shape": shape, "threads": threads, **result})
+            print(f"{shape:>16} threads={threads} {result['gflops']:7.1f} GFLOP/s  [{result['blas']}]", flush=True)
+    with open(args.out, "w") as f:
+        json.dump({"machine": os.uname().nodename, "time": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": rows}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

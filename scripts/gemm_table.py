@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Turns JMH results (and optionally numpy/OpenBLAS results) into the GFLOP/s table of docs/gemm.md.
 
-    python3 scripts/gemm_table.py jmh-gemm.json [numpy-gemm.json]
+    python3 scripts/gemm_table.py RESULT.json [RESULT.json ...]
 
-Reads the JSON that `./lanes bench ... -rf json -rff FILE` writes, converts each benchmark's mean time per
+Reads the JSON that `./lanes bench ... -rf json -rff FILE` writes (and that scripts/bench_numpy_gemm.py
+writes, recognised by its "rows" key; later files win on the same row), converts each benchmark's mean time per
 product into GFLOP/s (2 m n k / time; for GEMV and the STREAM copy, also GB/s), and prints Markdown.
 Optional tooling: nothing in the build needs Python.
 """
@@ -55,9 +56,14 @@ def load_numpy(path):
 
 
 def main():
-    rows, copy = load_jmh(sys.argv[1])
-    if len(sys.argv) > 2:
-        rows.update(load_numpy(sys.argv[2]))
+    rows, copy = {}, {}
+    for path in sys.argv[1:]:
+        if isinstance(json.load(open(path)), dict):
+            rows.update(load_numpy(path))
+        else:
+            jmh_rows, jmh_copy = load_jmh(path)
+            rows.update(jmh_rows)
+            copy.update(jmh_copy)
     shapes = []
     for (_, shape, _) in rows:
         if shape not in shapes:

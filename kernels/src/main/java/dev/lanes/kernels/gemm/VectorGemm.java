@@ -35,6 +35,8 @@ public final class VectorGemm implements GemmBackend {
     private static final int NR = MicroKernels.NR;
     /** Below this many multiply-adds a product runs on the calling thread: forking would cost more. */
     private static final long PARALLEL_MIN_WORK = 1L << 20;
+    /** Below this many multiply-adds (256^3) parallel products are split finely, above it coarsely. */
+    private static final long FINE_SPLIT_MAX_WORK = 1L << 24;
     /** Up to this many floats of A (256 KB, about L2) the micro-kernel reads A in place. */
     private static final long A_IN_PLACE_MAX_FLOATS = 1L << 16;
     /** Output tile for the parallel GEMV paths, fixed so that the split does not depend on the thread count. */
@@ -99,11 +101,12 @@ public final class VectorGemm implements GemmBackend {
         final boolean parallel = Threads.count() > 1 && (long) m * n * k >= PARALLEL_MIN_WORK;
         final int threads = parallel ? Threads.count() : 1;
 
-        // Column chunks of at most nc columns; when parallel, about four per thread, so that the caller starts
-        // at once and the threads even out; row chunks only when C is too narrow for one chunk per thread.
-        int colChunks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, parallel ? 4 * threads : 1));
-        final int colTasks = colChunks;
-        final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, 4 * threads / colTasks)) : 1;
+        // Column chunks of at most nc columns, at least one per thread. Small products get about four per
+        // thread, so the caller starts at once and the threads even out; large ones keep chunks wide,
+        // because each chunk copies its own micro-panels of A. Row chunks only when C is too narrow.
+        int perThread = parallel && (long) m * n * k < FINE_SPLIT_MAX_WORK ? 4 * threads : threads;
+        final int colTasks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, perThread));
+        final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, perThread / colTasks)) : 1;
         final boolean epilogue = bias != null || act != Activation.IDENTITY;
         // Small A (up to 256 KB) is read in place: copying it would cost more than it saves. Larger A is
         // copied panel by panel: read in place, rows whose length is a multiple of 4 KB share L1 sets and

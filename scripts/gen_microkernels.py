@@ -50,8 +50,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>element {@code (r, p)} of the {@code MR x kc} micro-panel of A is {@code a[ai + r * rs + p * ks]}:
  *       A is read where it lies ({@code rs = lda, ks = 1} for row-major A, {@code rs = 1, ks = lda} for
- *       transposed A) or from a zero-padded packed copy ({@code rs = 1, ks = MR}); the strides cost nothing
- *       measurable, and reading A in place saves packing it;</li>
+ *       transposed A) or from a zero-padded copy ({@code rs = kc, ks = 1} when rows were copied whole,
+ *       {@code rs = 1, ks = MR} when interleaved); the strides cost nothing measurable;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
  *   <li>the kernel writes the {@code MR x NR} product A*B into {@code tile} (row stride {@code NR});

@@ -36,7 +36,7 @@ public final class Gemm {
 
     /** {@code C = A * B} for contiguous row-major {@code A (m x k)}, {@code B (k x n)}, {@code C (m x n)}. */
     public static void sgemm(int m, int n, int k, float[] a, float[] b, float[] c) {
-        sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+        sgemm(false, false, m, n, k, 1f, a, 0, Math.max(1, k), b, 0, Math.max(1, n), 0f, c, 0, Math.max(1, n));
     }
 
     /** {@code C = alpha * op(A) * op(B) + beta * C}; see the class comment for every rule. */

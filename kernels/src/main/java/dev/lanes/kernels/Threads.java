@@ -2,6 +2,7 @@ package dev.lanes.kernels;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -11,8 +12,9 @@ import java.util.function.IntConsumer;
  * The thread count Lanes' kernels use, and the one {@link ForkJoinPool} they run on.
  *
  * <p>The count is read once from the system property {@code lanes.threads} (default: the number of available
- * processors) and can be changed at any time with {@link #setCount(int)}. Kernels split their work into tiles
- * whose boundaries do not depend on this count, so a result has the same bits with 1 thread or 16.
+ * processors) and can be changed at any time with {@link #setCount(int)}. How kernels split their work depends
+ * on this count, but what each output element's arithmetic is (its summation order, the blocking of its
+ * sums) does not, so a result has the same bits with 1 thread or 16.
  */
 public final class Threads {
     private static final Object LOCK = new Object();
@@ -129,8 +131,12 @@ public final class Threads {
             }
         };
         ForkJoinPool p = pool();
-        for (int h = 1; h < threads; h++) {
-            p.execute(share); // a helper that starts after the last task is taken just returns
+        try {
+            for (int h = 1; h < threads; h++) {
+                p.execute(share); // a helper that starts after the last task is taken just returns
+            }
+        } catch (RejectedExecutionException e) {
+            // setCount replaced the pool meanwhile: the caller's share below takes the remaining tasks
         }
         CALLER_RUNNING.set(Boolean.TRUE);
         try {
@@ -164,6 +170,14 @@ public final class Threads {
 
     /** Marks a calling thread while it runs its share of a parallel loop, so nested loops stay sequential. */
     private static final ThreadLocal<Boolean> CALLER_RUNNING = new ThreadLocal<>();
+
+    /**
+     * True when the current thread is running a task of {@link #parallelFor} (or is a Lanes worker), where a
+     * nested {@code parallelFor} runs sequentially; kernels use it to skip splitting work they cannot fork.
+     */
+    public static boolean inTask() {
+        return isLanesWorker();
+    }
 
     private static boolean isLanesWorker() {
         if (CALLER_RUNNING.get() != null) {

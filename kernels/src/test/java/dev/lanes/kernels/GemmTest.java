@@ -56,6 +56,15 @@ class GemmTest {
     }
 
     @Test
+    void shortFormAcceptsEmptyShapes() {
+        float[] c = {5, 5};
+        Gemm.sgemm(2, 1, 0, new float[0], new float[0], c);
+        assertArrayEquals(new float[] {0, 0}, c);
+        Gemm.sgemm(2, 0, 3, new float[6], new float[0], c);
+        Gemm.sgemm(0, 2, 3, new float[0], new float[6], c);
+    }
+
+    @Test
     void kZeroScalesC() {
         float[] c = {1, 2, 3, 4};
         Gemm.sgemm(false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[0], 0, 2, 0.5f, c, 0, 2);
@@ -113,14 +122,17 @@ class GemmTest {
         for (int i = 0; i < batch; i++) {
             Gemm.sgemm(false, false, m, n, k, 1f, a, i * strideA, k, b, 0, n, 0.5f, expected, i * strideC, n);
         }
-        for (int threads : new int[] {1, 2}) {
-            Threads.setCount(threads);
-            float[] got = c.clone();
-            Gemm.sgemmStridedBatched(false, false, m, n, k, 1f, a, 0, k, strideA, b, 0, n, strideB,
-                    0.5f, got, 0, n, strideC, batch);
-            assertArrayEquals(expected, got, "threads=" + threads);
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Threads.setCount(threads);
+                float[] got = c.clone();
+                Gemm.sgemmStridedBatched(false, false, m, n, k, 1f, a, 0, k, strideA, b, 0, n, strideB,
+                        0.5f, got, 0, n, strideC, batch);
+                assertArrayEquals(expected, got, "threads=" + threads);
+            }
+        } finally {
+            Threads.setCount(Runtime.getRuntime().availableProcessors());
         }
-        Threads.setCount(Runtime.getRuntime().availableProcessors());
     }
 
     @Test
@@ -175,10 +187,12 @@ class GemmTest {
                 c, 0, 2, null, 0, null));
         expectBad("batchCount = -1", () -> Gemm.sgemmStridedBatched(false, false, 2, 2, 2, 1f, a, 0, 2, 0,
                 b, 0, 2, 0, 0f, c, 0, 2, 4, -1));
+        float[] batchC = {9, 9, 9, 9, 9, 9, 9, 9};
         expectBad("strideC = 2", () -> Gemm.sgemmStridedBatched(false, false, 2, 2, 1, 1f, a, 0, 1, 0,
-                b, 0, 2, 0, 0f, new float[8], 0, 2, 2, 2));
+                b, 0, 2, 0, 0f, batchC, 0, 2, 2, 2));
         expectBad("a is too short", () -> Gemm.sgemmStridedBatched(false, false, 2, 2, 2, 1f, a, 0, 2, 4,
-                b, 0, 2, 0, 0f, new float[8], 0, 2, 4, 2));
+                b, 0, 2, 0, 0f, batchC, 0, 2, 4, 2));
+        assertArrayEquals(new float[] {9, 9, 9, 9, 9, 9, 9, 9}, batchC, "a rejected batched call wrote to C");
         expectBad("incx = 0", () -> Gemm.sgemv(false, 2, 2, 1f, a, 0, 2, b, 0, 0, 0f, c, 0, 1));
         expectBad("y is too short", () -> Gemm.sgemv(false, 2, 2, 1f, a, 0, 2, b, 0, 1, 0f, c, 0, 4));
         assertArrayEquals(before, c, "a rejected call wrote to C");

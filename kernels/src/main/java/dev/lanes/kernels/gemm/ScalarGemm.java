@@ -3,8 +3,8 @@ package dev.lanes.kernels.gemm;
 import dev.lanes.kernels.Activation;
 
 /**
- * The scalar twin of the GEMM family: plain loops written to be read, the oracle the vectorized engine is
- * tested against, and the implementation used when the Vector API is not available.
+ * The scalar twin of the GEMM family: plain loops written to be read, checked (like the vectorized engine)
+ * against a double-precision reference, and the implementation used when the Vector API is not available.
  *
  * <p>Each output element is one float sum over {@code p = 0 .. k-1} in order, then
  * {@code act(alpha * sum + beta * c + bias)}; nothing depends on the thread count (it uses one thread).

@@ -21,9 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  *           micro-kernel: tile = A panel * B panel; merge the tile into C (alpha, beta, epilogue)
  * </pre>
  *
- * A is not interleaved the BLIS way: each micro-panel is copied row by row into a small buffer and read
- * with strides, which costs about as little as a memcpy, so small products pay almost nothing for packing,
- * and column tasks duplicate nothing expensive. On the last {@code kc} step, bias and activation are applied to
+ * A is read through strides: small A in place, larger A one micro-panel at a time from a copy (rows copied
+ * whole for row-major A, which costs about as little as a memcpy; interleaved by step for transposed A), so
+ * small products pay almost nothing for packing and column tasks duplicate nothing expensive. On the last {@code kc} step, bias and activation are applied to
  * each tile as it is merged, while it is in L1. Every element's sum runs over {@code p} in the same order
  * whatever the split into tasks, so the bits never depend on the thread count.
  *
@@ -98,7 +98,7 @@ public final class VectorGemm implements GemmBackend {
         final int rowPanels = (m + mr - 1) / mr;
         final int colPanels = (n + NR - 1) / NR;
         final int blockPanels = Math.max(1, config.nc() / NR);
-        final boolean parallel = Threads.count() > 1 && (long) m * n * k >= PARALLEL_MIN_WORK;
+        final boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) m * n * k >= PARALLEL_MIN_WORK;
         final int threads = parallel ? Threads.count() : 1;
 
         // Column chunks of at most nc columns, at least one per thread. Small products get about four per
@@ -167,7 +167,7 @@ public final class VectorGemm implements GemmBackend {
             } else {
                 ai = 0;
                 rs = packPanelA(transA, a, aOff, lda, i, mrCur, pc, kc, mr, panelA);
-                ks = rs == 1 ? mr : 1;
+                ks = transA ? mr : 1;
             }
             for (int j = 0; j < nc; j += NR) {
                 int nrCur = Math.min(NR, nc - j);
@@ -313,7 +313,7 @@ public final class VectorGemm implements GemmBackend {
     @Override
     public void gemv(boolean trans, int rows, int cols, float alpha, float[] a, int aOff, int lda,
                      float[] x, int xOff, float beta, float[] y, int yOff) {
-        boolean parallel = Threads.count() > 1 && (long) rows * cols >= PARALLEL_MIN_WORK / 4;
+        boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) rows * cols >= PARALLEL_MIN_WORK / 4;
         int outputs = trans ? cols : rows;
         int tiles = (outputs + GEMV_TILE - 1) / GEMV_TILE;
         if (!trans) {

@@ -2,6 +2,7 @@ package dev.lanes.kernels.internal;
 
 import dev.lanes.kernels.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,9 +11,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API is present. Small static methods so that C2 inlines them into the calling loop (a vector that
  * crosses a call C2 did not inline is boxed on the heap).
  *
- * <p>Accuracy, checked by {@code VectorMathTest} against {@link dev.lanes.kernels.Activation#apply}:
- * {@link #erf} within 7 ulps (4.2e-7 absolute, worst near |x| = 3.3; exactly +-1 from |x| = 3.92), GELU within
- * a few ulps of its value; sigmoid, SiLU and tanh use the JDK's vectorized {@code EXP} and {@code TANH}.
+ * <p>Everything here is plain IEEE arithmetic (add, multiply, fused multiply-add, divide, min, max), never
+ * the Vector API's {@code EXP}/{@code TANH}: those call SVML once C2 has compiled the code but per-lane Java
+ * before, and the two disagree in the last bit, so results would depend on JIT timing (and so on which
+ * thread computed a tile). Accuracy, checked by {@code VectorMathTest} against
+ * {@link dev.lanes.kernels.Activation#apply}: {@link #exp} within 2 ulps on [-87.3, 88.7] (0 below, +Inf
+ * above); {@link #erf} within 7 ulps (4.2e-7 absolute, worst near |x| = 3.3; exactly +-1 from |x| = 3.92);
+ * {@link #tanh} within 4 ulps; GELU, sigmoid and SiLU within a few ulps of their values.
  */
 public final class VectorMath {
     public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,7 +31,7 @@ public final class VectorMath {
             case RELU -> relu(x);
             case GELU -> gelu(x);
             case SILU -> silu(x);
-            case TANH -> x.lanewise(VectorOperators.TANH);
+            case TANH -> tanh(x);
             case SIGMOID -> sigmoid(x);
         };
     }
@@ -38,19 +43,74 @@ public final class VectorMath {
 
     /** {@code 1 / (1 + exp(-x))}; saturates to exactly 0 and 1 without overflow trouble. */
     public static FloatVector sigmoid(FloatVector x) {
-        FloatVector onePlusExp = x.neg().lanewise(VectorOperators.EXP).add(1f);
-        return FloatVector.broadcast(S, 1f).div(onePlusExp);
+        return FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
     }
 
     /** {@code x / (1 + exp(-x))}. */
     public static FloatVector silu(FloatVector x) {
-        return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.div(exp(x.neg()).add(1f));
     }
 
     /** {@code 0.5 x (1 + erf(x / sqrt 2))}, the exact GELU. */
     public static FloatVector gelu(FloatVector x) {
         return x.mul(0.5f).mul(erf(x.mul((float) ScalarMath.SQRT1_2)).add(1f));
     }
+
+    /**
+     * {@code e^x} as {@code 2^n * e^r} with {@code x = n ln 2 + r}, {@code |r| <= ln 2 / 2}, and a degree-7
+     * Taylor polynomial for {@code e^r} (truncation error below 6e-9 relative). {@code 2^n} is built from
+     * exponent bits in two halves so that results up to {@code Float.MAX_VALUE} do not overflow early.
+     * Returns 0 below -87.34 (no subnormal results), +Inf above 88.72, NaN for NaN.
+     */
+    public static FloatVector exp(FloatVector x) {
+        FloatVector cx = x.max(EXP_MIN).min(EXP_MAX);
+        // n = round(x / ln 2), by the 1.5 * 2^23 trick: adding it rounds to an integer in float arithmetic.
+        FloatVector n = cx.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), cx);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = r.fma(1f / 5040, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector scale1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scale2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(scale1).mul(scale2);
+        result = result.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+    }
+
+    /**
+     * {@code tanh(x) = e / (e + 2)} with {@code e = expm1(2|x|)}, the sign restored; {@code expm1} is a
+     * degree-9 Taylor polynomial below 0.5 (where {@code exp(y) - 1} would cancel) and {@code exp(y) - 1}
+     * above. From |x| = 9 on, tanh rounds to +-1.
+     */
+    public static FloatVector tanh(FloatVector x) {
+        FloatVector y = x.abs().min(9f).mul(2f);
+        FloatVector series = y.fma(1f / 362880, 1f / 40320);
+        series = series.fma(y, FloatVector.broadcast(S, 1f / 5040));
+        series = series.fma(y, FloatVector.broadcast(S, 1f / 720));
+        series = series.fma(y, FloatVector.broadcast(S, 1f / 120));
+        series = series.fma(y, FloatVector.broadcast(S, 1f / 24));
+        series = series.fma(y, FloatVector.broadcast(S, 1f / 6));
+        series = series.fma(y, FloatVector.broadcast(S, 0.5f));
+        series = series.fma(y, FloatVector.broadcast(S, 1f));
+        series = series.mul(y);
+        FloatVector em1 = exp(y).sub(1f).blend(series, y.compare(VectorOperators.LT, 0.5f));
+        FloatVector t = em1.div(em1.add(2f));
+        return t.blend(t.neg(), x.compare(VectorOperators.LT, 0f));
+    }
+
+    private static final float EXP_MIN = -87.33654f;
+    private static final float EXP_MAX = 88.72284f;
+    private static final float LOG2E = 1.442695041f;
+    private static final float ROUNDER = 12582912f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
 
     /**
      * The error function by a rational approximation {@code z P(z^2) / Q(z^2)}, the form used by Eigen and

@@ -92,9 +92,13 @@ class GemmBackendTest {
     void sameBitsForOneAndTwoThreads() {
         SplittableRandom random = new SplittableRandom(11);
         GemmBackend vector = new VectorGemm();
+        Activation[] acts = Activation.values();
+        int round = 0;
         for (int[] mnk : new int[][] {{1000, 257, 129}, {257, 1000, 300}, {129, 129, 1000}, {64, 4096, 64}}) {
             for (boolean transB : new boolean[] {false, true}) {
-                GemmCase gemm = GemmCase.random(random, false, transB, mnk[0], mnk[1], mnk[2], 1f, 0.25f);
+                Activation act = acts[round++ % acts.length];
+                GemmCase gemm = new GemmCase(random, round % 3 == 0, transB, mnk[0], mnk[1], mnk[2], 1f, 0.25f,
+                        true, GemmCase.filled(random, mnk[1] + 2), 2, act);
                 Threads.setCount(1);
                 float[] one = gemm.runOn(vector);
                 Threads.setCount(2);
@@ -115,7 +119,7 @@ class GemmBackendTest {
                 int m = 1 + random.nextInt(30), n = 1 + random.nextInt(90), k = 1 + random.nextInt(200);
                 float[] bias = GemmCase.filled(random, n);
                 GemmCase gemm = new GemmCase(random, random.nextBoolean(), random.nextBoolean(), m, n, k,
-                        1f, random.nextBoolean() ? 0f : 0.5f, true, bias, act);
+                        1f, random.nextBoolean() ? 0f : 0.5f, true, bias, 0, act);
                 gemm.assertMatchesReference(gemm.runOn(backend), backend.name() + " " + act);
             }
         }

@@ -22,7 +22,7 @@ public final class GemmCase {
     final Activation act;
 
     GemmCase(SplittableRandom random, boolean transA, boolean transB, int m, int n, int k,
-             float alpha, float beta, boolean padded, float[] bias, Activation act) {
+             float alpha, float beta, boolean padded, float[] bias, int biasOff, Activation act) {
         this.transA = transA;
         this.transB = transB;
         this.m = m;
@@ -45,13 +45,13 @@ public final class GemmCase {
             Arrays.fill(c, Float.NaN);
         }
         this.bias = bias;
-        this.biasOff = 0;
+        this.biasOff = biasOff;
         this.act = act;
     }
 
     static GemmCase random(SplittableRandom random, boolean transA, boolean transB, int m, int n, int k,
                            float alpha, float beta) {
-        return new GemmCase(random, transA, transB, m, n, k, alpha, beta, true, null, Activation.IDENTITY);
+        return new GemmCase(random, transA, transB, m, n, k, alpha, beta, true, null, 0, Activation.IDENTITY);
     }
 
     static float[] filled(SplittableRandom random, int length) {

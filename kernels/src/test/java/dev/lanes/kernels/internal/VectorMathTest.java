@@ -50,6 +50,30 @@ class VectorMathTest {
     }
 
     @Test
+    void expWithinTwoUlps() {
+        for (float x = -87.3f; x <= 88.7f; x += 0.0013f) {
+            float got = apply(VectorMath::exp, x);
+            double want = Math.exp(x);
+            assertTrue(Math.abs(got - want) <= 2 * Math.ulp((float) want), "exp(" + x + ") = " + got + ", want " + want);
+        }
+        assertEquals(0f, apply(VectorMath::exp, -100f));
+        assertEquals(Float.POSITIVE_INFINITY, apply(VectorMath::exp, 89f));
+        assertEquals(1f, apply(VectorMath::exp, 0f));
+        assertTrue(Float.isNaN(apply(VectorMath::exp, Float.NaN)));
+        assertEquals((float) Math.exp(88.7f), apply(VectorMath::exp, 88.7f), 2 * Math.ulp(3.3e38f)); // no early overflow
+    }
+
+    @Test
+    void tanhWithinFourUlps() {
+        for (float x = -10f; x <= 10f; x += 0.000917f) {
+            float got = apply(VectorMath::tanh, x);
+            double want = Math.tanh(x);
+            assertTrue(Math.abs(got - want) <= 4 * Math.ulp((float) want), "tanh(" + x + ") = " + got + ", want " + want);
+        }
+        assertEquals(1e-20f, apply(VectorMath::tanh, 1e-20f));
+    }
+
+    @Test
     void activationsMatchScalarDefinitions() {
         for (Activation act : Activation.values()) {
             for (float x = -30f; x <= 30f; x += 0.00731f) {

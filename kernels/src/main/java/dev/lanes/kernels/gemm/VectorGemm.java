@@ -16,16 +16,17 @@ import jdk.incubator.vector.VectorSpecies;
  *   for jc in the chunk, step nc          block of B: kc x nc floats, packed, stays in L2
  *     for pc in k, step kc                depth of one block
  *       pack B[pc:pc+kc, jc:jc+nc] into nr-wide micro-panels (zero-padded)
- *       for ir in the rows, step mr       micro-panel of A, copied (memcpy-cheap) next to nothing else, L1
+ *       for ir in the rows, step mr       micro-panel of A (in place, or a copy), stays in L1
  *         for jr in the block, step nr    micro-panel of B streamed from L2
  *           micro-kernel: tile = A panel * B panel; merge the tile into C (alpha, beta, epilogue)
  * </pre>
  *
  * A is read through strides: small A in place, larger A one micro-panel at a time from a copy (rows copied
  * whole for row-major A, which costs about as little as a memcpy; interleaved by step for transposed A), so
- * small products pay almost nothing for packing and column tasks duplicate nothing expensive. On the last {@code kc} step, bias and activation are applied to
- * each tile as it is merged, while it is in L1. Every element's sum runs over {@code p} in the same order
- * whatever the split into tasks, so the bits never depend on the thread count.
+ * small products pay almost nothing for packing and column tasks duplicate nothing expensive. On the last
+ * {@code kc} step, bias and activation are applied to each tile as it is merged, while it is in L1. Every
+ * element's sum runs over {@code p} in the same order whatever the split into tasks, so the bits never
+ * depend on the thread count.
  *
  * <p>Only loaded when {@code jdk.incubator.vector} is present; see {@code KernelProvider}.
  */
@@ -39,7 +40,7 @@ public final class VectorGemm implements GemmBackend {
     private static final long FINE_SPLIT_MAX_WORK = 1L << 24;
     /** Up to this many floats of A (256 KB, about L2) the micro-kernel reads A in place. */
     private static final long A_IN_PLACE_MAX_FLOATS = 1L << 16;
-    /** Output tile for the parallel GEMV paths, fixed so that the split does not depend on the thread count. */
+    /** Outputs per task of the parallel GEMV paths (and the size of the per-thread row of sums). */
     private static final int GEMV_TILE = 1024;
 
     private final GemmConfig config;
@@ -129,8 +130,9 @@ public final class VectorGemm implements GemmBackend {
                     for (int p = 0; p * NR < nc; p++) {
                         packB(transB, b, bOff, ldb, pc, kc, j0, nc, p, packedB);
                     }
-                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, nc, alpha, pc == 0 ? beta : 1f,
-                            c, cOff + j0, ldc, epilogue && pc + kc == k, bias, biasOff + j0, act, scratch);
+                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, nc, alpha,
+                            pc == 0 ? beta : 1f, c, cOff + j0, ldc, epilogue && pc + kc == k,
+                            bias, biasOff + j0, act, scratch);
                 }
             }
         });
@@ -149,10 +151,10 @@ public final class VectorGemm implements GemmBackend {
 
     /**
      * Rows {@code [i0, i1)} of C times one packed block of B ({@code kc x nc}, columns from {@code c[cCol]}):
-     * each micro-panel of A is copied out and swept across the block.
+     * each micro-panel of A is read in place (or copied, see {@link #packPanelA}) and swept across the block.
      */
-    private void block(boolean transA, boolean readAInPlace, float[] a, int aOff, int lda, int i0, int i1, int pc, int kc,
-                       float[] packedB, int nc, float alpha, float beta, float[] c, int cCol, int ldc,
+    private void block(boolean transA, boolean readAInPlace, float[] a, int aOff, int lda,
+                       int i0, int i1, int pc, int kc, float[] packedB, int nc, float alpha, float beta, float[] c, int cCol, int ldc,
                        boolean epilogue, float[] bias, int biasCol, Activation act, Scratch scratch) {
         final int mr = config.mr();
         for (int i = i0; i < i1; i += mr) {

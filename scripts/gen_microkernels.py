@@ -13,7 +13,8 @@ def kernel(mr: int) -> str:
     accs = [f"c{r}{v}" for r in range(mr) for v in range(2)]
     out = []
     out.append(f"    /** The {mr} x 2-vector micro-kernel: {mr} rows of C, two vectors of columns. */")
-    out.append(f"    static void kernel{mr}x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {{")
+    out.append(f"    static void kernel{mr}x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,")
+    out.append( "                         float[] out, int oi, int ldo) {")
     out.append( "        FloatVector zero = FloatVector.zero(S);")
     for i in range(0, len(accs), 4):
         group = accs[i:i + 4]
@@ -31,8 +32,9 @@ def kernel(mr: int) -> str:
         out.append(f"            c{r}1 = x{r}.fma(b1, c{r}1);")
     out.append( "        }")
     for r in range(mr):
-        out.append(f"        c{r}0.intoArray(tile, {r * 2} * V);")
-        out.append(f"        c{r}1.intoArray(tile, {r * 2 + 1} * V);")
+        row = "oi" if r == 0 else ("oi + ldo" if r == 1 else f"oi + {r} * ldo")
+        out.append(f"        c{r}0.intoArray(out, {row});")
+        out.append(f"        c{r}1.intoArray(out, {row} + V);")
     out.append( "    }")
     return "\n".join(out)
 
@@ -54,12 +56,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code rs = 1, ks = MR} when interleaved); the strides cost nothing measurable;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
- *   <li>the kernel writes the {@code MR x NR} product A*B into {@code tile} (row stride {@code NR});
- *       the caller merges the tile into C ({@code alpha}, {@code beta}, bias, activation) while it is in L1.</li>
+ *   <li>the kernel stores the {@code MR x NR} product A*B, nothing else, at {@code out[oi]} with row
+ *       stride {@code ldo}: straight into C when that is the whole job ({@code alpha == 1},
+ *       {@code beta == 0}, a full tile), else into a scratch tile that the caller merges into C
+ *       ({@code alpha}, {@code beta}) while it is in L1; bias and activation come after, either way.</li>
  * </ul>
- * Why a tile and not C directly: each kernel must stay small enough for C2 to inline every Vector API call
- * (past {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold), and
- * one merge routine then serves full and partial tiles alike.
+ * Why plain stores only: each kernel must stay small enough for C2 to inline every Vector API call (past
+ * {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold).
  * The sum over {@code p} runs in order with one fused multiply-add per step, so a tile's bits depend only on
  * its inputs, never on where it sits or which thread runs it.
  */
@@ -71,10 +74,11 @@ final class MicroKernels {
     private MicroKernels() {}
 
     /** Runs the kernel with {@code mr} rows; {@code mr} is one of the generated sizes. */
-    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
+    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                    float[] out, int oi, int ldo) {
         switch (mr) {""")
     for mr in MRS:
-        print(f"            case {mr} -> kernel{mr}x2(kc, a, ai, rs, ks, b, bi, tile);")
+        print(f"            case {mr} -> kernel{mr}x2(kc, a, ai, rs, ks, b, bi, out, oi, ldo);")
     print("""            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
         }
     }

@@ -14,12 +14,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code rs = 1, ks = MR} when interleaved); the strides cost nothing measurable;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
- *   <li>the kernel writes the {@code MR x NR} product A*B into {@code tile} (row stride {@code NR});
- *       the caller merges the tile into C ({@code alpha}, {@code beta}, bias, activation) while it is in L1.</li>
+ *   <li>the kernel stores the {@code MR x NR} product A*B, nothing else, at {@code out[oi]} with row
+ *       stride {@code ldo}: straight into C when that is the whole job ({@code alpha == 1},
+ *       {@code beta == 0}, a full tile), else into a scratch tile that the caller merges into C
+ *       ({@code alpha}, {@code beta}) while it is in L1; bias and activation come after, either way.</li>
  * </ul>
- * Why a tile and not C directly: each kernel must stay small enough for C2 to inline every Vector API call
- * (past {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold), and
- * one merge routine then serves full and partial tiles alike.
+ * Why plain stores only: each kernel must stay small enough for C2 to inline every Vector API call (past
+ * {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold).
  * The sum over {@code p} runs in order with one fused multiply-add per step, so a tile's bits depend only on
  * its inputs, never on where it sits or which thread runs it.
  */
@@ -31,18 +32,20 @@ final class MicroKernels {
     private MicroKernels() {}
 
     /** Runs the kernel with {@code mr} rows; {@code mr} is one of the generated sizes. */
-    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
+    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                    float[] out, int oi, int ldo) {
         switch (mr) {
-            case 4 -> kernel4x2(kc, a, ai, rs, ks, b, bi, tile);
-            case 6 -> kernel6x2(kc, a, ai, rs, ks, b, bi, tile);
-            case 8 -> kernel8x2(kc, a, ai, rs, ks, b, bi, tile);
-            case 12 -> kernel12x2(kc, a, ai, rs, ks, b, bi, tile);
+            case 4 -> kernel4x2(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            case 6 -> kernel6x2(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            case 8 -> kernel8x2(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            case 12 -> kernel12x2(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
             default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
         }
     }
 
     /** The 4 x 2-vector micro-kernel: 4 rows of C, two vectors of columns. */
-    static void kernel4x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
+    static void kernel4x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                         float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -65,18 +68,19 @@ final class MicroKernels {
             c30 = x3.fma(b0, c30);
             c31 = x3.fma(b1, c31);
         }
-        c00.intoArray(tile, 0 * V);
-        c01.intoArray(tile, 1 * V);
-        c10.intoArray(tile, 2 * V);
-        c11.intoArray(tile, 3 * V);
-        c20.intoArray(tile, 4 * V);
-        c21.intoArray(tile, 5 * V);
-        c30.intoArray(tile, 6 * V);
-        c31.intoArray(tile, 7 * V);
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + V);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + V);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + V);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + V);
     }
 
     /** The 6 x 2-vector micro-kernel: 6 rows of C, two vectors of columns. */
-    static void kernel6x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
+    static void kernel6x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                         float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -106,22 +110,23 @@ final class MicroKernels {
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
         }
-        c00.intoArray(tile, 0 * V);
-        c01.intoArray(tile, 1 * V);
-        c10.intoArray(tile, 2 * V);
-        c11.intoArray(tile, 3 * V);
-        c20.intoArray(tile, 4 * V);
-        c21.intoArray(tile, 5 * V);
-        c30.intoArray(tile, 6 * V);
-        c31.intoArray(tile, 7 * V);
-        c40.intoArray(tile, 8 * V);
-        c41.intoArray(tile, 9 * V);
-        c50.intoArray(tile, 10 * V);
-        c51.intoArray(tile, 11 * V);
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + V);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + V);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + V);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + V);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + V);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + V);
     }
 
     /** The 8 x 2-vector micro-kernel: 8 rows of C, two vectors of columns. */
-    static void kernel8x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
+    static void kernel8x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                         float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -158,26 +163,27 @@ final class MicroKernels {
             c70 = x7.fma(b0, c70);
             c71 = x7.fma(b1, c71);
         }
-        c00.intoArray(tile, 0 * V);
-        c01.intoArray(tile, 1 * V);
-        c10.intoArray(tile, 2 * V);
-        c11.intoArray(tile, 3 * V);
-        c20.intoArray(tile, 4 * V);
-        c21.intoArray(tile, 5 * V);
-        c30.intoArray(tile, 6 * V);
-        c31.intoArray(tile, 7 * V);
-        c40.intoArray(tile, 8 * V);
-        c41.intoArray(tile, 9 * V);
-        c50.intoArray(tile, 10 * V);
-        c51.intoArray(tile, 11 * V);
-        c60.intoArray(tile, 12 * V);
-        c61.intoArray(tile, 13 * V);
-        c70.intoArray(tile, 14 * V);
-        c71.intoArray(tile, 15 * V);
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + V);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + V);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + V);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + V);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + V);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + V);
+        c60.intoArray(out, oi + 6 * ldo);
+        c61.intoArray(out, oi + 6 * ldo + V);
+        c70.intoArray(out, oi + 7 * ldo);
+        c71.intoArray(out, oi + 7 * ldo + V);
     }
 
     /** The 12 x 2-vector micro-kernel: 12 rows of C, two vectors of columns. */
-    static void kernel12x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi, float[] tile) {
+    static void kernel12x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                         float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -228,29 +234,29 @@ final class MicroKernels {
             c110 = x11.fma(b0, c110);
             c111 = x11.fma(b1, c111);
         }
-        c00.intoArray(tile, 0 * V);
-        c01.intoArray(tile, 1 * V);
-        c10.intoArray(tile, 2 * V);
-        c11.intoArray(tile, 3 * V);
-        c20.intoArray(tile, 4 * V);
-        c21.intoArray(tile, 5 * V);
-        c30.intoArray(tile, 6 * V);
-        c31.intoArray(tile, 7 * V);
-        c40.intoArray(tile, 8 * V);
-        c41.intoArray(tile, 9 * V);
-        c50.intoArray(tile, 10 * V);
-        c51.intoArray(tile, 11 * V);
-        c60.intoArray(tile, 12 * V);
-        c61.intoArray(tile, 13 * V);
-        c70.intoArray(tile, 14 * V);
-        c71.intoArray(tile, 15 * V);
-        c80.intoArray(tile, 16 * V);
-        c81.intoArray(tile, 17 * V);
-        c90.intoArray(tile, 18 * V);
-        c91.intoArray(tile, 19 * V);
-        c100.intoArray(tile, 20 * V);
-        c101.intoArray(tile, 21 * V);
-        c110.intoArray(tile, 22 * V);
-        c111.intoArray(tile, 23 * V);
+        c00.intoArray(out, oi);
+        c01.intoArray(out, oi + V);
+        c10.intoArray(out, oi + ldo);
+        c11.intoArray(out, oi + ldo + V);
+        c20.intoArray(out, oi + 2 * ldo);
+        c21.intoArray(out, oi + 2 * ldo + V);
+        c30.intoArray(out, oi + 3 * ldo);
+        c31.intoArray(out, oi + 3 * ldo + V);
+        c40.intoArray(out, oi + 4 * ldo);
+        c41.intoArray(out, oi + 4 * ldo + V);
+        c50.intoArray(out, oi + 5 * ldo);
+        c51.intoArray(out, oi + 5 * ldo + V);
+        c60.intoArray(out, oi + 6 * ldo);
+        c61.intoArray(out, oi + 6 * ldo + V);
+        c70.intoArray(out, oi + 7 * ldo);
+        c71.intoArray(out, oi + 7 * ldo + V);
+        c80.intoArray(out, oi + 8 * ldo);
+        c81.intoArray(out, oi + 8 * ldo + V);
+        c90.intoArray(out, oi + 9 * ldo);
+        c91.intoArray(out, oi + 9 * ldo + V);
+        c100.intoArray(out, oi + 10 * ldo);
+        c101.intoArray(out, oi + 10 * ldo + V);
+        c110.intoArray(out, oi + 11 * ldo);
+        c111.intoArray(out, oi + 11 * ldo + V);
     }
 }

@@ -174,8 +174,12 @@ public final class VectorGemm implements GemmBackend {
             for (int j = 0; j < nc; j += NR) {
                 int nrCur = Math.min(NR, nc - j);
                 int ci = cCol + i * ldc + j;
-                MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, j * kc, scratch.tile);
-                mergeTile(scratch.tile, mrCur, nrCur, alpha, beta, c, ci, ldc);
+                if (alpha == 1f && beta == 0f && mrCur == mr && nrCur == NR) { // nothing to merge
+                    MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, j * kc, c, ci, ldc);
+                } else {
+                    MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, j * kc, scratch.tile, 0, NR);
+                    mergeTile(scratch.tile, mrCur, nrCur, alpha, beta, c, ci, ldc);
+                }
                 if (epilogue) {
                     for (int r = 0; r < mrCur; r++) {
                         biasActivation(c, ci + r * ldc, nrCur, bias, biasCol + j, act, scratch.tail);

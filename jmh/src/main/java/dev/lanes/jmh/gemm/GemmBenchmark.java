@@ -1,5 +1,6 @@
 package dev.lanes.jmh.gemm;
 
+import dev.lanes.jmh.VectorGuard;
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Gemm;
 import dev.lanes.kernels.Lanes;
@@ -42,6 +43,7 @@ public class GemmBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        VectorGuard.requireVectorized();
         Threads.setCount(threads);
         s = new GemmShape(shape);
         System.out.println();

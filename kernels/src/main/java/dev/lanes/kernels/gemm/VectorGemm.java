@@ -236,6 +236,19 @@ public final class VectorGemm implements GemmBackend {
                     java.util.Arrays.fill(dst, d + width, d + NR, 0f);
                 }
             }
+        } else if (width == NR && TransposeKernels.SUPPORTED) {
+            // op(B)(p, j) = b[j * ldb + p]: transpose V x V blocks in registers, two per V steps
+            int src = bOff + (jc + j0) * ldb + pc;
+            int p = 0;
+            for (; p + V <= kc; p += V) {
+                transposeBlock(b, src + p, ldb, dst, d + p * NR);
+                transposeBlock(b, src + V * ldb + p, ldb, dst, d + p * NR + V);
+            }
+            for (; p < kc; p++) {
+                for (int jj = 0; jj < NR; jj++) {
+                    dst[d + p * NR + jj] = b[src + jj * ldb + p];
+                }
+            }
         } else { // op(B)(p, j) = b[j * ldb + p]: each column of the panel is a contiguous run of b
             for (int jj = 0; jj < NR; jj++) {
                 if (jj < width) {
@@ -249,6 +262,15 @@ public final class VectorGemm implements GemmBackend {
                     }
                 }
             }
+        }
+    }
+
+    /** One V x V transpose for the preferred vector length (8 or 16 lanes; see TransposeKernels). */
+    private static void transposeBlock(float[] b, int src, int ldb, float[] dst, int d) {
+        if (V == 16) {
+            TransposeKernels.transpose16(b, src, ldb, dst, d);
+        } else {
+            TransposeKernels.transpose8(b, src, ldb, dst, d);
         }
     }
 

@@ -66,7 +66,7 @@ public final class Gemm {
             throw new IllegalArgumentException("Gemm.sgemmFused: activation is null (use Activation.IDENTITY)");
         }
         if (bias != null) {
-            checkExtent("sgemmFused", "bias", bias, "biasOff", biasOff, 1, n, n, "a row of n = " + n + " floats");
+            checkExtent("sgemmFused", "bias", bias, "biasOff", biasOff, 1, n, n, "the bias, a row of n");
         } else if (biasOff < 0) {
             throw new IllegalArgumentException("Gemm.sgemmFused: biasOff = " + biasOff + " is negative");
         }
@@ -100,7 +100,7 @@ public final class Gemm {
         long lastB = bOff + (long) (batchCount - 1) * strideB;
         long lastC = cOff + (long) (batchCount - 1) * strideC;
         // The last matrix of each operand must fit too (the first was checked above).
-        checkGemm(routine + " (last batch)", transA, transB, m, n, k,
+        checkGemm("sgemmStridedBatched (last batch)", transA, transB, m, n, k,
                 a, toIndex(routine, "strideA", lastA), lda, b, toIndex(routine, "strideB", lastB), ldb,
                 c, toIndex(routine, "strideC", lastC), ldc);
         if (batchCount > 1 && m > 0 && n > 0 && strideC < (long) (m - 1) * ldc + n) {
@@ -136,8 +136,8 @@ public final class Gemm {
         String routine = "sgemv";
         checkNonNegative(routine, "m", m);
         checkNonNegative(routine, "n", n);
-        checkLeadingDimension(routine, "lda", lda, n, "n = " + n + ", the row length of A stored m x n");
-        checkExtent(routine, "a", a, "aOff", aOff, m, n, lda, "A stored " + m + " x " + n + " with lda = " + lda);
+        checkLeadingDimension(routine, "lda", lda, m, n, "A stored m x n");
+        checkExtent(routine, "a", a, "aOff", aOff, m, n, lda, "A stored m x n");
         if (incx < 1) {
             throw new IllegalArgumentException("Gemm.sgemv: incx = " + incx + " must be >= 1");
         }
@@ -146,8 +146,8 @@ public final class Gemm {
         }
         int xLen = trans ? m : n;
         int yLen = trans ? n : m;
-        checkExtent(routine, "x", x, "xOff", xOff, xLen, 1, incx, "x of " + xLen + " elements with incx = " + incx);
-        checkExtent(routine, "y", y, "yOff", yOff, yLen, 1, incy, "y of " + yLen + " elements with incy = " + incy);
+        checkExtent(routine, "x", x, "xOff", xOff, xLen, 1, incx, "x, a vector with increment incx");
+        checkExtent(routine, "y", y, "yOff", yOff, yLen, 1, incy, "y, a vector with increment incy");
         if (yLen == 0) {
             return;
         }
@@ -265,15 +265,14 @@ public final class Gemm {
         checkNonNegative(routine, "k", k);
         int aRows = transA ? k : m, aCols = transA ? m : k;
         int bRows = transB ? n : k, bCols = transB ? k : n;
-        String aShape = "A stored " + (transA ? "k x m" : "m x k") + " = " + aRows + " x " + aCols;
-        String bShape = "B stored " + (transB ? "n x k" : "k x n") + " = " + bRows + " x " + bCols;
-        String cShape = "C stored m x n = " + m + " x " + n;
-        checkLeadingDimension(routine, "lda", lda, aCols, "the row length of " + aShape);
-        checkLeadingDimension(routine, "ldb", ldb, bCols, "the row length of " + bShape);
-        checkLeadingDimension(routine, "ldc", ldc, n, "the row length of " + cShape);
-        checkExtent(routine, "a", a, "aOff", aOff, aRows, aCols, lda, aShape + " with lda = " + lda);
-        checkExtent(routine, "b", b, "bOff", bOff, bRows, bCols, ldb, bShape + " with ldb = " + ldb);
-        checkExtent(routine, "c", c, "cOff", cOff, m, n, ldc, cShape + " with ldc = " + ldc);
+        String aShape = transA ? "A stored k x m" : "A stored m x k";
+        String bShape = transB ? "B stored n x k" : "B stored k x n";
+        checkLeadingDimension(routine, "lda", lda, aRows, aCols, aShape);
+        checkLeadingDimension(routine, "ldb", ldb, bRows, bCols, bShape);
+        checkLeadingDimension(routine, "ldc", ldc, m, n, "C stored m x n");
+        checkExtent(routine, "a", a, "aOff", aOff, aRows, aCols, lda, aShape);
+        checkExtent(routine, "b", b, "bOff", bOff, bRows, bCols, ldb, bShape);
+        checkExtent(routine, "c", c, "cOff", cOff, m, n, ldc, "C stored m x n");
     }
 
     private static void checkNonNegative(String routine, String name, int value) {
@@ -282,14 +281,18 @@ public final class Gemm {
         }
     }
 
-    private static void checkLeadingDimension(String routine, String name, int ld, int rowLength, String what) {
-        if (ld < Math.max(1, rowLength)) {
-            throw new IllegalArgumentException("Gemm." + routine + ": " + name + " = " + ld
-                    + " must be >= max(1, " + rowLength + "), " + what);
+    /** Checks {@code ld >= max(1, cols)}; {@code what} names the layout, e.g. "A stored m x k". */
+    private static void checkLeadingDimension(String routine, String name, int ld, int rows, int cols, String what) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException("Gemm." + routine + ": " + name + " = " + ld + " must be >= max(1, "
+                    + cols + "), the row length of " + what + " = " + rows + " x " + cols);
         }
     }
 
-    /** Checks that {@code rows x cols} floats with row stride {@code ld} from {@code off} fit in {@code array}. */
+    /**
+     * Checks that {@code rows x cols} floats with row stride {@code ld} from {@code off} fit in {@code array}.
+     * The message is only built when the check fails, so valid calls allocate nothing here.
+     */
     private static void checkExtent(String routine, String arrayName, float[] array, String offName, int off,
                                     int rows, int cols, int ld, String what) {
         if (array == null) {
@@ -304,8 +307,8 @@ public final class Gemm {
         long needed = off + (long) (rows - 1) * ld + cols;
         if (needed > array.length) {
             throw new IllegalArgumentException("Gemm." + routine + ": " + arrayName + " is too short: " + what
-                    + " from " + offName + " = " + off + " needs " + needed + " floats, "
-                    + arrayName + ".length = " + array.length);
+                    + " = " + rows + " x " + cols + " with row stride " + ld + " from " + offName + " = " + off
+                    + " needs " + needed + " floats, " + arrayName + ".length = " + array.length);
         }
     }
 

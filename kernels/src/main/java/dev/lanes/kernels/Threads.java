@@ -120,7 +120,8 @@ public final class Threads {
         AtomicInteger finished = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable share = () -> {
-            for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+            // Never increments past tasks, so the counter cannot wrap even for Integer.MAX_VALUE tasks.
+            for (int i = claim(next, tasks); i >= 0; i = claim(next, tasks)) {
                 try {
                     body.accept(i);
                 } catch (Throwable t) {
@@ -155,6 +156,18 @@ public final class Threads {
         if (t != null) {
             throw new RuntimeException(t);
         }
+    }
+
+    /** Takes the next task index, or returns -1 when all are taken. */
+    private static int claim(AtomicInteger next, int tasks) {
+        int i;
+        do {
+            i = next.get();
+            if (i >= tasks) {
+                return -1;
+            }
+        } while (!next.compareAndSet(i, i + 1));
+        return i;
     }
 
     /** Waits until {@code finished} reaches {@code tasks}: spins briefly (tasks are short), then parks. */

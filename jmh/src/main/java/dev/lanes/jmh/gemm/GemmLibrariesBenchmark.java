@@ -1,5 +1,6 @@
 package dev.lanes.jmh.gemm;
 
+import dev.lanes.jmh.VectorGuard;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ public class GemmLibrariesBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        VectorGuard.requireVectorized(); // netlib-java picks its VectorBLAS only with the module too
         s = new GemmShape(shape);
         blas = JavaBLAS.getInstance();
         System.out.println();

@@ -116,10 +116,11 @@ public final class VectorGemm implements GemmBackend {
 
         forEach(parallel, rowTasks * colTasks, task -> {
             int rowTask = task / colTasks, colTask = task % colTasks;
-            int i0 = rowTask * rowPanels / rowTasks * mr;
-            int i1 = Math.min(m, (rowTask + 1) * rowPanels / rowTasks * mr);
-            int firstPanel = colTask * colPanels / colTasks;
-            int lastPanel = (colTask + 1) * colPanels / colTasks;
+            // long: colTask * colPanels overflows int for C with millions of columns
+            int i0 = (int) ((long) rowTask * rowPanels / rowTasks) * mr;
+            int i1 = (int) Math.min(m, (long) ((rowTask + 1L) * rowPanels / rowTasks) * mr);
+            int firstPanel = (int) ((long) colTask * colPanels / colTasks);
+            int lastPanel = (int) ((colTask + 1L) * colPanels / colTasks);
             Scratch scratch = SCRATCH.get();
             for (int panel = firstPanel; panel < lastPanel; panel += blockPanels) {
                 int j0 = panel * NR;

@@ -102,7 +102,7 @@ public final class VectorMath {
         series = series.mul(y);
         FloatVector em1 = exp(y).sub(1f).blend(series, y.compare(VectorOperators.LT, 0.5f));
         FloatVector t = em1.div(em1.add(2f));
-        return t.blend(t.neg(), x.compare(VectorOperators.LT, 0f));
+        return t.blend(t.neg(), x.test(VectorOperators.IS_NEGATIVE)); // sign bit: tanh(-0) = -0
     }
 
     private static final float EXP_MIN = -87.33654f;

@@ -125,6 +125,26 @@ class GemmBackendTest {
         }
     }
 
+    /** Millions of columns: the split into column chunks must not overflow int (it once did). */
+    @Test
+    void veryWideProduct() {
+        int m = 2, n = 8_000_001, k = 1;
+        float[] a = {0.5f, -3f};
+        float[] b = new float[n];
+        for (int j = 0; j < n; j++) {
+            b[j] = j % 1000 - 500;
+        }
+        float[] c = new float[m * n];
+        new VectorGemm().gemm(false, false, m, n, k, 1f, a, 0, 1, b, 0, n, 0f, c, 0, n, null, 0, Activation.IDENTITY);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                if (c[i * n + j] != a[i] * b[j]) {
+                    assertEquals(a[i] * b[j], c[i * n + j], "C[" + i + "," + j + "]");
+                }
+            }
+        }
+    }
+
     @Test
     void nanInCIsIgnoredWhenBetaIsZero() {
         float[] a = {1, 2, 3, 4};

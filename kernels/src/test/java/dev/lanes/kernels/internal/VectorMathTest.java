@@ -71,6 +71,8 @@ class VectorMathTest {
             assertTrue(Math.abs(got - want) <= 4 * Math.ulp((float) want), "tanh(" + x + ") = " + got + ", want " + want);
         }
         assertEquals(1e-20f, apply(VectorMath::tanh, 1e-20f));
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(apply(VectorMath::tanh, -0f)));
+        assertTrue(Float.isNaN(apply(VectorMath::tanh, Float.NaN)));
     }
 
     @Test

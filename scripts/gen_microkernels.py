@@ -19,8 +19,9 @@ def kernel(mr: int) -> str:
     for i in range(0, len(accs), 4):
         group = accs[i:i + 4]
         out.append("        FloatVector " + ", ".join(f"{x} = zero" for x in group) + ";")
-    bases = ", ".join(("a0 = ai" if r == 0 else f"a{r} = a{r - 1} + rs") for r in range(mr))
-    out.append(f"        int {bases};")
+    bases = [("a0 = ai" if r == 0 else f"a{r} = a{r - 1} + rs") for r in range(mr)]
+    for i in range(0, mr, 6):
+        out.append("        int " + ", ".join(bases[i:i + 6]) + ";")
     out.append( "        for (int p = 0; p < kc; p++) {")
     out.append( "            int bo = bi + p * NR;")
     out.append( "            int q = p * ks;")

@@ -110,7 +110,7 @@ public final class Threads {
      */
     public static void parallelFor(int tasks, IntConsumer body) {
         int threads = Math.min(count, tasks);
-        if (threads <= 1 || isLanesWorker()) {
+        if (threads <= 1 || inTask()) {
             for (int i = 0; i < tasks; i++) {
                 body.accept(i);
             }
@@ -189,10 +189,6 @@ public final class Threads {
      * nested {@code parallelFor} runs sequentially; kernels use it to skip splitting work they cannot fork.
      */
     public static boolean inTask() {
-        return isLanesWorker();
-    }
-
-    private static boolean isLanesWorker() {
         if (CALLER_RUNNING.get() != null) {
             return true;
         }

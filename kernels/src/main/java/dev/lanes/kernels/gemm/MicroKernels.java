@@ -132,7 +132,8 @@ final class MicroKernels {
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
         FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero;
         FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
-        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs, a6 = a5 + rs, a7 = a6 + rs;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        int a6 = a5 + rs, a7 = a6 + rs;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * NR;
             int q = p * ks;
@@ -191,7 +192,8 @@ final class MicroKernels {
         FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
         FloatVector c80 = zero, c81 = zero, c90 = zero, c91 = zero;
         FloatVector c100 = zero, c101 = zero, c110 = zero, c111 = zero;
-        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs, a6 = a5 + rs, a7 = a6 + rs, a8 = a7 + rs, a9 = a8 + rs, a10 = a9 + rs, a11 = a10 + rs;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        int a6 = a5 + rs, a7 = a6 + rs, a8 = a7 + rs, a9 = a8 + rs, a10 = a9 + rs, a11 = a10 + rs;
         for (int p = 0; p < kc; p++) {
             int bo = bi + p * NR;
             int q = p * ks;

@@ -155,21 +155,25 @@ public final class VectorGemm implements GemmBackend {
      * each micro-panel of A is read in place (or copied, see {@link #packPanelA}) and swept across the block.
      */
     private void block(boolean transA, boolean readAInPlace, float[] a, int aOff, int lda,
-                       int i0, int i1, int pc, int kc, float[] packedB, int nc, float alpha, float beta, float[] c, int cCol, int ldc,
+                       int i0, int i1, int pc, int kc, float[] packedB, int nc,
+                       float alpha, float beta, float[] c, int cCol, int ldc,
                        boolean epilogue, float[] bias, int biasCol, Activation act, Scratch scratch) {
         final int mr = config.mr();
+        final float[] copyOfA = scratch.panelA(mr * kc);
         for (int i = i0; i < i1; i += mr) {
             int mrCur = Math.min(mr, i1 - i);
-            float[] panelA = scratch.panelA(mr * kc);
+            float[] panelA;
             int ai, rs, ks;
             if (readAInPlace && mrCur == mr) {
+                panelA = a;
                 ai = transA ? aOff + pc * lda + i : aOff + i * lda + pc;
                 rs = transA ? 1 : lda;
                 ks = transA ? lda : 1;
-                panelA = a;
-            } else {
+            } else { // the layout packPanelA writes: whole rows for row-major A, runs of mr for transposed A
+                packPanelA(transA, a, aOff, lda, i, mrCur, pc, kc, mr, copyOfA);
+                panelA = copyOfA;
                 ai = 0;
-                rs = packPanelA(transA, a, aOff, lda, i, mrCur, pc, kc, mr, panelA);
+                rs = transA ? 1 : kc;
                 ks = transA ? mr : 1;
             }
             for (int j = 0; j < nc; j += NR) {
@@ -277,11 +281,11 @@ public final class VectorGemm implements GemmBackend {
 
     /**
      * Copies the micro-panel of op(A) with rows {@code i .. i+height} and depth {@code pc .. pc+kc} into
-     * {@code dst}, zero-padded to {@code mr} rows, and returns the row stride the micro-kernel must use:
-     * {@code kc} when rows were copied whole (row-major A: one block copy per row, nearly free), or 1 when
-     * the panel was interleaved as {@code kc} runs of {@code mr} floats (transposed A: one short copy per step).
+     * {@code dst}, zero-padded to {@code mr} rows: for row-major A as whole rows of {@code kc} floats (one block
+     * copy per row, nearly free), for transposed A as {@code kc} runs of {@code mr} floats (one short copy per
+     * step).
      */
-    private static int packPanelA(boolean transA, float[] a, int aOff, int lda, int i, int height,
+    private static void packPanelA(boolean transA, float[] a, int aOff, int lda, int i, int height,
                                   int pc, int kc, int mr, float[] dst) {
         if (!transA) {
             for (int r = 0; r < mr; r++) {
@@ -291,7 +295,7 @@ public final class VectorGemm implements GemmBackend {
                     java.util.Arrays.fill(dst, r * kc, (r + 1) * kc, 0f);
                 }
             }
-            return kc;
+            return;
         }
         int src = aOff + pc * lda + i;
         for (int p = 0; p < kc; p++, src += lda) {
@@ -300,7 +304,6 @@ public final class VectorGemm implements GemmBackend {
                 java.util.Arrays.fill(dst, p * mr + height, (p + 1) * mr, 0f);
             }
         }
-        return 1;
     }
 
     // ------------------------------------------------------------------------------------------- epilogue

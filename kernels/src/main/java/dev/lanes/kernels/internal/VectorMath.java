@@ -69,12 +69,12 @@ public final class VectorMath {
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), cx);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
         FloatVector p = r.fma(1f / 5040, 1f / 720);
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = step(p, r, 1f / 120);
+        p = step(p, r, 1f / 24);
+        p = step(p, r, 1f / 6);
+        p = step(p, r, 0.5f);
+        p = step(p, r, 1f);
+        p = step(p, r, 1f);
         IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector scale1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -92,17 +92,22 @@ public final class VectorMath {
     public static FloatVector tanh(FloatVector x) {
         FloatVector y = x.abs().min(9f).mul(2f);
         FloatVector series = y.fma(1f / 362880, 1f / 40320);
-        series = series.fma(y, FloatVector.broadcast(S, 1f / 5040));
-        series = series.fma(y, FloatVector.broadcast(S, 1f / 720));
-        series = series.fma(y, FloatVector.broadcast(S, 1f / 120));
-        series = series.fma(y, FloatVector.broadcast(S, 1f / 24));
-        series = series.fma(y, FloatVector.broadcast(S, 1f / 6));
-        series = series.fma(y, FloatVector.broadcast(S, 0.5f));
-        series = series.fma(y, FloatVector.broadcast(S, 1f));
+        series = step(series, y, 1f / 5040);
+        series = step(series, y, 1f / 720);
+        series = step(series, y, 1f / 120);
+        series = step(series, y, 1f / 24);
+        series = step(series, y, 1f / 6);
+        series = step(series, y, 0.5f);
+        series = step(series, y, 1f);
         series = series.mul(y);
         FloatVector em1 = exp(y).sub(1f).blend(series, y.compare(VectorOperators.LT, 0.5f));
         FloatVector t = em1.div(em1.add(2f));
         return t.blend(t.neg(), x.test(VectorOperators.IS_NEGATIVE)); // sign bit: tanh(-0) = -0
+    }
+
+    /** One Horner step, {@code p * x + c} with a single rounding. */
+    private static FloatVector step(FloatVector p, FloatVector x, float c) {
+        return p.fma(x, FloatVector.broadcast(S, c));
     }
 
     private static final float EXP_MIN = -87.33654f;
@@ -121,15 +126,15 @@ public final class VectorMath {
         FloatVector z = x.max(-ERF_SATURATION).min(ERF_SATURATION);
         FloatVector z2 = z.mul(z);
         FloatVector p = z2.fma(-2.72614225801306e-10f, 2.77068142495902e-08f);
-        p = p.fma(z2, FloatVector.broadcast(S, -2.10102402082508e-06f));
-        p = p.fma(z2, FloatVector.broadcast(S, -5.69250639462346e-05f));
-        p = p.fma(z2, FloatVector.broadcast(S, -7.34990630326855e-04f));
-        p = p.fma(z2, FloatVector.broadcast(S, -2.95459980854025e-03f));
-        p = p.fma(z2, FloatVector.broadcast(S, -1.60960333262415e-02f));
+        p = step(p, z2, -2.10102402082508e-06f);
+        p = step(p, z2, -5.69250639462346e-05f);
+        p = step(p, z2, -7.34990630326855e-04f);
+        p = step(p, z2, -2.95459980854025e-03f);
+        p = step(p, z2, -1.60960333262415e-02f);
         FloatVector q = z2.fma(-1.45660718464996e-05f, -2.13374055278905e-04f);
-        q = q.fma(z2, FloatVector.broadcast(S, -1.68282697438203e-03f));
-        q = q.fma(z2, FloatVector.broadcast(S, -7.37332916720468e-03f));
-        q = q.fma(z2, FloatVector.broadcast(S, -1.42647390514189e-02f));
+        q = step(q, z2, -1.68282697438203e-03f);
+        q = step(q, z2, -7.37332916720468e-03f);
+        q = step(q, z2, -1.42647390514189e-02f);
         FloatVector r = z.mul(p).div(q).max(-1f).min(1f);
         FloatVector saturated = FloatVector.broadcast(S, 1f).blend(-1f, x.compare(VectorOperators.LT, 0f));
         return r.blend(saturated, x.abs().compare(VectorOperators.GE, ERF_SATURATION));

@@ -390,7 +390,7 @@ public final class VectorGemm implements GemmBackend {
             s0 = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, x, xi + p), s0);
             p += V;
         }
-        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(s0.add(s1));
         for (; p < len; p++) {
             sum = Math.fma(a[ai + p], x[xi + p], sum);
         }
@@ -423,10 +423,10 @@ public final class VectorGemm implements GemmBackend {
             s30 = FloatVector.fromArray(S, a, a3 + p).fma(x0, s30);
             p += V;
         }
-        float t0 = s00.add(s01).reduceLanes(VectorOperators.ADD);
-        float t1 = s10.add(s11).reduceLanes(VectorOperators.ADD);
-        float t2 = s20.add(s21).reduceLanes(VectorOperators.ADD);
-        float t3 = s30.add(s31).reduceLanes(VectorOperators.ADD);
+        float t0 = VectorMath.sumLanes(s00.add(s01));
+        float t1 = VectorMath.sumLanes(s10.add(s11));
+        float t2 = VectorMath.sumLanes(s20.add(s21));
+        float t3 = VectorMath.sumLanes(s30.add(s31));
         for (; p < len; p++) {
             float xp = x[xi + p];
             t0 = Math.fma(a[ai + p], xp, t0);

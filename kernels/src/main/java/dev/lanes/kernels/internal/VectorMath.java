@@ -3,21 +3,25 @@ package dev.lanes.kernels.internal;
 import dev.lanes.kernels.Activation;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vectorized activation functions over {@link FloatVector}s of the preferred species. Only loaded when the
- * Vector API is present. Small static methods so that C2 inlines them into the calling loop (a vector that
- * crosses a call C2 did not inline is boxed on the heap).
+ * Vectorized elementary functions and activations over {@link FloatVector}s of the preferred species. Only
+ * loaded when the Vector API is present. Small static methods so that C2 inlines them into the calling loop
+ * (a vector that crosses a call C2 did not inline is boxed on the heap).
  *
- * <p>Everything here is plain IEEE arithmetic (add, multiply, fused multiply-add, divide, min, max), never
- * the Vector API's {@code EXP}/{@code TANH}: those call SVML once C2 has compiled the code but per-lane Java
- * before, and the two disagree in the last bit, so results would depend on JIT timing (and so on which
- * thread computed a tile). Accuracy, checked by {@code VectorMathTest} against
- * {@link dev.lanes.kernels.Activation#apply}: {@link #exp} within 2 ulps on [-87.3, 88.7] (0 below, +Inf
- * above); {@link #erf} within 7 ulps (4.2e-7 absolute, worst near |x| = 3.3; exactly +-1 from |x| = 3.92);
- * {@link #tanh} within 4 ulps; GELU, sigmoid and SiLU within a few ulps of their values.
+ * <p>Everything here is plain IEEE arithmetic (add, multiply, fused multiply-add, divide, min, max, bit
+ * operations), never the Vector API's {@code EXP}/{@code LOG}/{@code TANH}: those call SVML once C2 has
+ * compiled the code but per-lane Java before (and on platforms without SVML, or with
+ * {@code -Djdk.incubator.vector.VectorMathLibrary=java}), and the two disagree in the last bit, so results
+ * would depend on JIT timing and on the platform. Maximum errors over all floats, checked by
+ * {@code VectorMathTest} against double-precision references and listed in {@code docs/kernels.md}:
+ * {@link #exp} 2 ulp (subnormal results within 1 subnormal ulp; 0 below -103.97, +Inf above 88.72);
+ * {@link #log} 2 ulp; {@link #tanh} 4 ulp; {@link #erf} 7 ulp (4.2e-7 absolute, exactly +-1 from |x| =
+ * 3.92); NaN in gives NaN out everywhere.
  */
 public final class VectorMath {
     public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -41,14 +45,19 @@ public final class VectorMath {
         return x.max(0f);
     }
 
-    /** {@code 1 / (1 + exp(-x))}; saturates to exactly 0 and 1 without overflow trouble. */
+    /**
+     * {@code 1 / (1 + exp(-x))}, computed from {@code e = exp(-|x|)} as {@code 1 / (1 + e)} for x >= 0 and
+     * {@code e / (1 + e)} below, so that it neither overflows nor loses the tiny (subnormal) values far left.
+     */
     public static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
+        FloatVector e = exp(x.abs().neg());
+        FloatVector r = FloatVector.broadcast(S, 1f).div(e.add(1f));
+        return r.blend(e.mul(r), x.compare(VectorOperators.LT, 0f));
     }
 
-    /** {@code x / (1 + exp(-x))}. */
+    /** {@code x * sigmoid(x)}. */
     public static FloatVector silu(FloatVector x) {
-        return x.div(exp(x.neg()).add(1f));
+        return x.mul(sigmoid(x));
     }
 
     /** {@code 0.5 x (1 + erf(x / sqrt 2))}, the exact GELU. */
@@ -59,8 +68,9 @@ public final class VectorMath {
     /**
      * {@code e^x} as {@code 2^n * e^r} with {@code x = n ln 2 + r}, {@code |r| <= ln 2 / 2}, and a degree-7
      * Taylor polynomial for {@code e^r} (truncation error below 6e-9 relative). {@code 2^n} is built from
-     * exponent bits in two halves so that results up to {@code Float.MAX_VALUE} do not overflow early.
-     * Returns 0 below -87.34 (no subnormal results), +Inf above 88.72, NaN for NaN.
+     * exponent bits in two halves, so that results near {@code Float.MAX_VALUE} do not overflow early and
+     * results below {@code Float.MIN_NORMAL} come out as correctly scaled subnormals. Returns 0 below
+     * -103.97 (where e^x rounds to 0), +Inf above 88.72, NaN for NaN.
      */
     public static FloatVector exp(FloatVector x) {
         FloatVector cx = x.max(EXP_MIN).min(EXP_MAX);
@@ -105,17 +115,115 @@ public final class VectorMath {
         return t.blend(t.neg(), x.test(VectorOperators.IS_NEGATIVE)); // sign bit: tanh(-0) = -0
     }
 
+    /**
+     * {@code e^x - 1}, accurate near 0 where {@code exp(x) - 1} would cancel: a degree-9 Taylor polynomial
+     * for |x| below 0.5, {@code exp(x) - 1} elsewhere. 3 ulp; -1 below -17.
+     */
+    public static FloatVector expm1(FloatVector x) {
+        FloatVector small = x.max(-0.5f).min(0.5f);
+        FloatVector series = small.fma(1f / 362880, 1f / 40320);
+        series = step(series, small, 1f / 5040);
+        series = step(series, small, 1f / 720);
+        series = step(series, small, 1f / 120);
+        series = step(series, small, 1f / 24);
+        series = step(series, small, 1f / 6);
+        series = step(series, small, 0.5f);
+        series = step(series, small, 1f);
+        series = series.mul(small);
+        return exp(x).sub(1f).blend(series, x.abs().compare(VectorOperators.LT, 0.5f));
+    }
+
+    /**
+     * The natural logarithm: {@code x = 2^e m} with {@code m} in [sqrt(1/2), sqrt(2)), and Cephes' degree-9
+     * polynomial for {@code log(m)}; subnormal inputs are scaled by 2^23 first. -Inf for +-0, NaN below 0
+     * and for NaN, +Inf for +Inf.
+     */
+    public static FloatVector log(FloatVector x) {
+        VectorMask<Float> subnormal = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
+        FloatVector scaled = x.blend(x.mul(TWO_TO_23), subnormal);
+        IntVector bits = scaled.reinterpretAsInts();
+        // k = the exponent that puts the mantissa in [sqrt(1/2), sqrt(2)); subtracting it from the exponent
+        // field gives m directly.
+        IntVector k = bits.sub(SQRT_HALF_BITS).lanewise(VectorOperators.ASHR, 23);
+        FloatVector m = bits.sub(k.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
+        FloatVector e = ((FloatVector) k.convert(VectorOperators.I2F, 0)).sub(
+                FloatVector.zero(S).blend(23f, subnormal));
+        FloatVector f = m.sub(1f);
+        FloatVector z = f.mul(f);
+        FloatVector p = f.fma(7.0376836292e-2f, -1.1514610310e-1f);
+        p = step(p, f, 1.1676998740e-1f);
+        p = step(p, f, -1.2420140846e-1f);
+        p = step(p, f, 1.4249322787e-1f);
+        p = step(p, f, -1.6668057665e-1f);
+        p = step(p, f, 2.0000714765e-1f);
+        p = step(p, f, -2.4999993993e-1f);
+        p = step(p, f, 3.3333331174e-1f);
+        FloatVector y = p.mul(f).mul(z);
+        y = e.fma(FloatVector.broadcast(S, LN2_LO), y);
+        y = z.fma(FloatVector.broadcast(S, -0.5f), y);
+        FloatVector result = e.fma(FloatVector.broadcast(S, LN2_HI), f.add(y));
+        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
+        result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
+        result = result.blend(x, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+        return result.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /**
+     * {@code log(1 + e^x)} computed as {@code max(x, 0) + log1p(e^-|x|)}, so it neither overflows nor loses
+     * small results: {@code log1p(u)} is {@code log(1 + u) * u / ((1 + u) - 1)}, which corrects the rounding
+     * of {@code 1 + u}.
+     */
+    public static FloatVector softplus(FloatVector x) {
+        FloatVector u = exp(x.abs().neg());
+        FloatVector onePlusU = u.add(1f);
+        FloatVector d = onePlusU.sub(1f);
+        // d == 0 means u is below half an ulp of 1, where log1p(u) = u to float precision.
+        FloatVector log1p = log(onePlusU).mul(u).div(d).blend(u, d.compare(VectorOperators.EQ, 0f));
+        return x.max(0f).add(log1p);
+    }
+
+    /**
+     * The sum of the lanes in a fixed pairwise order (lanes {@code i} and {@code i + V/2} first, and so on).
+     * {@code reduceLanes(ADD)} leaves the order unspecified, and in practice its interpreted and
+     * C2-compiled forms add in different orders, which would make results depend on JIT timing.
+     */
+    public static float sumLanes(FloatVector v) {
+        int lanes = S.length();
+        if (lanes >= 16) {
+            v = v.add(v.rearrange(ROTATE_8));
+        }
+        if (lanes >= 8) {
+            v = v.add(v.rearrange(ROTATE_4));
+        }
+        if (lanes >= 4) {
+            v = v.add(v.rearrange(ROTATE_2));
+        }
+        if (lanes >= 2) {
+            v = v.add(v.rearrange(ROTATE_1));
+        }
+        return v.lane(0);
+    }
+
+    private static final VectorShuffle<Float> ROTATE_8 = VectorShuffle.iota(S, 8, 1, true);
+    private static final VectorShuffle<Float> ROTATE_4 = VectorShuffle.iota(S, 4, 1, true);
+    private static final VectorShuffle<Float> ROTATE_2 = VectorShuffle.iota(S, 2, 1, true);
+    private static final VectorShuffle<Float> ROTATE_1 = VectorShuffle.iota(S, 1, 1, true);
+
     /** One Horner step, {@code p * x + c} with a single rounding. */
     private static FloatVector step(FloatVector p, FloatVector x, float c) {
         return p.fma(x, FloatVector.broadcast(S, c));
     }
 
-    private static final float EXP_MIN = -87.33654f;
-    private static final float EXP_MAX = 88.72284f;
+    /** ln(2^-150): below it e^x rounds to zero. */
+    private static final float EXP_MIN = -103.97208f;
+    /** The largest float whose e^x is finite. */
+    private static final float EXP_MAX = 88.72283f;
     private static final float LOG2E = 1.442695041f;
     private static final float ROUNDER = 12582912f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
+    private static final float TWO_TO_23 = 8388608f;
+    private static final int SQRT_HALF_BITS = Float.floatToRawIntBits(0.70710677f);
 
     /**
      * The error function by a rational approximation {@code z P(z^2) / Q(z^2)}, the form used by Eigen and
@@ -135,7 +243,8 @@ public final class VectorMath {
         q = step(q, z2, -1.68282697438203e-03f);
         q = step(q, z2, -7.37332916720468e-03f);
         q = step(q, z2, -1.42647390514189e-02f);
-        FloatVector r = z.mul(p).div(q).max(-1f).min(1f);
+        // p / q first: z * p would underflow into subnormals (and lose bits) for tiny z.
+        FloatVector r = p.div(q).mul(z).max(-1f).min(1f);
         FloatVector saturated = FloatVector.broadcast(S, 1f).blend(-1f, x.compare(VectorOperators.LT, 0f));
         return r.blend(saturated, x.abs().compare(VectorOperators.GE, ERF_SATURATION));
     }

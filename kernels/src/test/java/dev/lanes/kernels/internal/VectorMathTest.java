@@ -56,7 +56,7 @@ class VectorMathTest {
             double want = Math.exp(x);
             assertTrue(Math.abs(got - want) <= 2 * Math.ulp((float) want), "exp(" + x + ") = " + got + ", want " + want);
         }
-        assertEquals(0f, apply(VectorMath::exp, -100f));
+        assertEquals(0f, apply(VectorMath::exp, -104f));
         assertEquals(Float.POSITIVE_INFINITY, apply(VectorMath::exp, 89f));
         assertEquals(1f, apply(VectorMath::exp, 0f));
         assertTrue(Float.isNaN(apply(VectorMath::exp, Float.NaN)));

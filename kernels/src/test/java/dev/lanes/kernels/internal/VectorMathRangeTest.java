@@ -1,0 +1,133 @@
+package dev.lanes.kernels.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The documented maximum errors of {@link VectorMath}'s functions, over the whole float range: a sample of
+ * every 4099th bit pattern (about a million floats, all exponents, both signs, subnormals, infinities and
+ * NaNs), against double-precision references. {@code -Dlanes.test.exhaustive=true} checks all 2^32 floats
+ * (a few minutes per function; the figures in docs/kernels.md come from that run).
+ *
+ * <p>The error of a result is measured in units of the last place of the correctly rounded result (for a
+ * subnormal or zero result, in units of the smallest subnormal).
+ */
+class VectorMathRangeTest {
+    private static final int V = VectorMath.S.length();
+    private static final long STRIDE = Boolean.getBoolean("lanes.test.exhaustive") ? 1 : 4099;
+
+    @Test
+    void exp() {
+        assertMaxUlps("exp", VectorMath::exp, Math::exp, 2);
+    }
+
+    @Test
+    void expm1() {
+        assertMaxUlps("expm1", VectorMath::expm1, Math::expm1, 3);
+    }
+
+    @Test
+    void log() {
+        assertMaxUlps("log", VectorMath::log, Math::log, 2);
+    }
+
+    @Test
+    void tanh() {
+        assertMaxUlps("tanh", VectorMath::tanh, Math::tanh, 4);
+    }
+
+    @Test
+    void erf() {
+        assertMaxUlps("erf", VectorMath::erf, ScalarMath::erf, 7);
+    }
+
+    @Test
+    void sigmoid() {
+        assertMaxUlps("sigmoid", VectorMath::sigmoid, x -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)), 3);
+    }
+
+    @Test
+    void softplus() {
+        assertMaxUlps("softplus", VectorMath::softplus, x -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), 3);
+    }
+
+    @Test
+    void specialValues() {
+        assertEquals(Float.NEGATIVE_INFINITY, one(VectorMath::log, 0f));
+        assertEquals(Float.NEGATIVE_INFINITY, one(VectorMath::log, -0f));
+        assertTrue(Float.isNaN(one(VectorMath::log, -1f)));
+        assertTrue(Float.isNaN(one(VectorMath::log, Float.NEGATIVE_INFINITY)));
+        assertEquals(Float.POSITIVE_INFINITY, one(VectorMath::log, Float.POSITIVE_INFINITY));
+        assertEquals(0f, one(VectorMath::log, 1f));
+        assertEquals(-103.27893f, one(VectorMath::log, Float.MIN_VALUE), 1e-5f);
+        assertEquals(Float.MIN_VALUE, one(VectorMath::exp, -103.5f)); // e^-103.5 is about 0.8 of MIN_VALUE
+        assertEquals(0f, one(VectorMath::exp, -104f));
+        assertEquals(0f, one(VectorMath::exp, Float.NEGATIVE_INFINITY));
+        assertEquals(Float.POSITIVE_INFINITY, one(VectorMath::exp, Float.POSITIVE_INFINITY));
+        assertEquals(-1f, one(VectorMath::expm1, Float.NEGATIVE_INFINITY));
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(one(VectorMath::expm1, -0f)));
+        assertEquals(0f, one(VectorMath::sigmoid, Float.NEGATIVE_INFINITY));
+        assertEquals(1f, one(VectorMath::sigmoid, Float.POSITIVE_INFINITY));
+        assertEquals(Float.POSITIVE_INFINITY, one(VectorMath::softplus, Float.POSITIVE_INFINITY));
+        assertEquals(0f, one(VectorMath::softplus, Float.NEGATIVE_INFINITY));
+        for (UnaryOperator<FloatVector> f : java.util.List.<UnaryOperator<FloatVector>>of(VectorMath::exp,
+                VectorMath::expm1, VectorMath::log, VectorMath::tanh, VectorMath::erf, VectorMath::sigmoid,
+                VectorMath::softplus)) {
+            assertTrue(Float.isNaN(one(f, Float.NaN)));
+        }
+    }
+
+    /** Sweeps the bit patterns and fails with the worst input if any error exceeds {@code bound} ulps. */
+    private static void assertMaxUlps(String name, UnaryOperator<FloatVector> f, DoubleUnaryOperator reference,
+                                      double bound) {
+        float[] in = new float[1024 * V];
+        float[] out = new float[in.length];
+        double worst = 0;
+        float worstX = 0;
+        long bits = 0;
+        while (bits < (1L << 32)) {
+            int count = 0;
+            for (; count < in.length && bits < (1L << 32); count++, bits += STRIDE) {
+                in[count] = Float.intBitsToFloat((int) bits);
+            }
+            for (int i = 0; i < in.length; i += V) {
+                f.apply(FloatVector.fromArray(VectorMath.S, in, i)).intoArray(out, i);
+            }
+            for (int i = 0; i < count; i++) {
+                double err = ulps(out[i], reference.applyAsDouble(in[i]));
+                if (err > worst) {
+                    worst = err;
+                    worstX = in[i];
+                }
+            }
+        }
+        System.out.printf("%s: max error %.2f ulp (at x = %s), stride %d%n", name, worst, worstX, STRIDE);
+        assertTrue(worst <= bound, name + ": " + worst + " ulps at x = " + worstX + " (got "
+                + one(f, worstX) + ", want " + reference.applyAsDouble(worstX) + "), documented bound " + bound);
+    }
+
+    /** The error of {@code got} in ulps of the correctly rounded result; infinite for a wrong NaN or infinity. */
+    private static double ulps(float got, double want) {
+        float rounded = (float) want;
+        if (Double.isNaN(want) || Float.isNaN(got)) {
+            return Double.isNaN(want) && Float.isNaN(got) ? 0 : Double.POSITIVE_INFINITY;
+        }
+        if (Float.isInfinite(rounded) || Float.isInfinite(got)) {
+            return got == rounded ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(got - want) / Math.ulp(rounded);
+    }
+
+    private static float one(UnaryOperator<FloatVector> f, float x) {
+        float[] in = new float[V];
+        java.util.Arrays.fill(in, x);
+        float[] out = new float[V];
+        f.apply(FloatVector.fromArray(VectorMath.S, in, 0)).intoArray(out, 0);
+        return out[0];
+    }
+}

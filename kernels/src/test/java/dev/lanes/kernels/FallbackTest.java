@@ -22,6 +22,13 @@ class FallbackTest {
         Gemm.sgemm(2, 2, 2, new float[] {1, 2, 3, 4}, new float[] {5, 6, 7, 8}, c);
         System.out.println("implementation=" + Gemm.implementation());
         System.out.println("result=" + java.util.Arrays.toString(c));
+        // The other kernel families must not touch their Vector API classes either.
+        float[] p = new float[2];
+        Softmax.softmax(1, 2, new float[] {0f, (float) Math.log(3)}, 0, p, 0);
+        float[] g = new float[1];
+        Activations.gelu(1, false, new float[] {1f}, 0, g, 0);
+        System.out.println("softmax=" + java.util.Arrays.toString(p) + " gelu=" + g[0]
+                + " sum=" + Reductions.sum(3, new float[] {1f, 2f, 3.5f}, 0));
     }
 
     @Test
@@ -29,6 +36,7 @@ class FallbackTest {
         String output = runChild(List.of());
         assertTrue(output.contains("implementation=scalar"), output);
         assertTrue(output.contains("result=[19.0, 22.0, 43.0, 50.0]"), output);
+        assertTrue(output.contains("softmax=[0.25, 0.75] gelu=0.8413448 sum=6.5"), output);
         assertTrue(output.contains("jdk.incubator.vector is not loaded"), output);
         assertTrue(output.contains("--add-modules jdk.incubator.vector"), output);
         assertEquals(1, output.lines().filter(l -> l.contains("scalar kernels")).count(), output);

@@ -11,15 +11,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The documented maximum errors of {@link VectorMath}'s functions, over the whole float range: a sample of
  * every 4099th bit pattern (about a million floats, all exponents, both signs, subnormals, infinities and
- * NaNs), against double-precision references. {@code -Dlanes.test.exhaustive=true} checks all 2^32 floats
- * (a few minutes per function; the figures in docs/kernels.md come from that run).
+ * NaNs), against double-precision references. {@code -Dlanes.test.mathStride=1} checks all 2^32 floats
+ * (several minutes per function); docs/kernels.md gives the stride its figures come from.
  *
  * <p>The error of a result is measured in units of the last place of the correctly rounded result (for a
  * subnormal or zero result, in units of the smallest subnormal).
  */
 class VectorMathRangeTest {
     private static final int V = VectorMath.S.length();
-    private static final long STRIDE = Boolean.getBoolean("lanes.test.exhaustive") ? 1 : 4099;
+    private static final long STRIDE = Long.getLong("lanes.test.mathStride", 4099);
 
     @Test
     void exp() {

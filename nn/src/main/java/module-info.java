@@ -2,5 +2,6 @@
 module dev.lanes.nn {
     requires transitive dev.lanes.kernels;
 
+    exports dev.lanes.nn;
     exports dev.lanes.nn.functional;
 }

@@ -1,7 +1,12 @@
-/** Lanes nn: PyTorch-style operations and layers built on {@code dev.lanes.kernels}. */
+/**
+ * Lanes nn: tensors with autograd, layers, losses and initialisation with PyTorch's definitions, built on
+ * {@code dev.lanes.kernels}.
+ */
 module dev.lanes.nn {
     requires transitive dev.lanes.kernels;
 
     exports dev.lanes.nn;
-    exports dev.lanes.nn.functional;
+    exports dev.lanes.nn.init;
+    exports dev.lanes.nn.layers;
+    exports dev.lanes.nn.losses;
 }

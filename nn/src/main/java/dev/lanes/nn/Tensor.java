@@ -516,6 +516,28 @@ public final class Tensor {
         return result(new Tensor(data, offset, ns, st), "ExpandBackward", g -> new Tensor[] {g.sumTo(original)}, this);
     }
 
+    /** Moves dimension {@code from} to position {@code to} ({@code torch.movedim}, a view). */
+    public Tensor movedim(int from, int to) {
+        int f = Shapes.dim("movedim", from, shape.length), t = Shapes.dim("movedim", to, shape.length);
+        int[] order = new int[shape.length];
+        for (int i = 0, k = 0; i < shape.length; i++) {
+            if (i == t) {
+                order[i] = f;
+            } else {
+                if (k == f) {
+                    k++;
+                }
+                order[i] = k++;
+            }
+        }
+        return permute(order);
+    }
+
+    /** Moves dimension {@code from} to the end (a view). */
+    Tensor movedimLast(int from) {
+        return movedim(from, shape.length - 1);
+    }
+
     /** This tensor if contiguous, otherwise a row-major copy. */
     public Tensor contiguous() {
         if (isContiguous()) {

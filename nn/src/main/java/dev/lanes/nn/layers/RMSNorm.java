@@ -1,0 +1,35 @@
+package dev.lanes.nn.layers;
+
+import dev.lanes.nn.F;
+import dev.lanes.nn.Tensor;
+
+/**
+ * {@code torch.nn.RMSNorm(normalized_shape, eps=None, elementwise_affine=True)}; with no eps given, uses
+ * {@code torch.finfo(float32).eps} as PyTorch does.
+ */
+public class RMSNorm extends Module {
+    private final int[] normalizedShape;
+    private final float eps;
+    private final Tensor weight;
+
+    public RMSNorm(int... normalizedShape) {
+        this(normalizedShape, F.FLOAT_EPS, true);
+    }
+
+    public RMSNorm(int[] normalizedShape, float eps, boolean elementwiseAffine) {
+        this.normalizedShape = normalizedShape.clone();
+        this.eps = eps;
+        this.weight = elementwiseAffine ? registerParameter("weight", Tensor.ones(normalizedShape)) : null;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return F.rmsNorm(x, normalizedShape, weight, eps);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return java.util.Arrays.toString(normalizedShape).replace('[', '(').replace("]", ",)") + ", eps=" + eps
+                + ", elementwise_affine=" + (weight != null ? "True" : "False");
+    }
+}

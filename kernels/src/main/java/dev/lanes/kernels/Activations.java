@@ -36,7 +36,7 @@ public final class Activations {
         });
     }
 
-    /** {@code dx = y > 0 ? dy : 0} given ReLU's output {@code y}, as PyTorch's {@code threshold_backward}. */
+    /** {@code dx = y <= 0 ? 0 : dy} given ReLU's output {@code y}, as PyTorch's {@code threshold_backward} (NaN passes dy). */
     public static void reluBackward(int n, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff) {
         checkGrad("Activations.reluBackward", n, "y", y, yOff, dy, dyOff, dx, dxOff);
         Chunks.elements(n, (from, to) -> {
@@ -88,7 +88,7 @@ public final class Activations {
         });
     }
 
-    /** {@code dx = x > 0 ? dy : dy * alpha * exp(x)} given the input {@code x} (PyTorch saves the input). */
+    /** {@code dx = x <= 0 ? dy * alpha * exp(x) : dy} given the input {@code x} (PyTorch saves the input). */
     public static void eluBackward(int n, float alpha, float[] x, int xOff, float[] dy, int dyOff,
                                    float[] dx, int dxOff) {
         checkGrad("Activations.eluBackward", n, "x", x, xOff, dy, dyOff, dx, dxOff);

@@ -34,10 +34,10 @@ public final class Reductions {
     }
 
     /**
-     * {@code sum((x - mean)^2) / (n - correction)}, as {@code torch.var(x, correction=...)}: correction 1 (the
-     * default) is the unbiased estimate, 0 the biased one. Computed by two passes per block and Chan's
-     * pairwise merge of block statistics in double, so it stays accurate when the mean is large compared
-     * with the spread. NaN when {@code n <= correction}, as in PyTorch.
+     * {@code sum((x - mean)^2) / max(0, n - correction)}, as {@code torch.var(x, correction=...)}: correction 1
+     * (the default) is the unbiased estimate, 0 the biased one. Computed by a corrected two-pass per block
+     * and Chan's pairwise merge of block statistics in double, so it stays accurate when the mean is large
+     * compared with the spread. Infinite or NaN when {@code n <= correction}, as in PyTorch.
      */
     public static float variance(int n, float[] x, int xOff, int correction) {
         checkSpan("Reductions.variance", n, x, xOff);
@@ -46,13 +46,18 @@ public final class Reductions {
         double[] means = new double[blocks];
         double[] m2 = new double[blocks];
         Chunks.elements(n, (from, to) -> {
+            double[] moments = new double[2];
             for (int s = from; s < to; s += BLOCK) {
                 int len = Math.min(to, s + BLOCK) - s;
-                float blockMean = blockSum(len, x, xOff + s) / len;
-                means[s / BLOCK] = blockMean;
-                m2[s / BLOCK] = VECTOR
-                        ? VectorReductions.sumSquaredDeviations(len, x, xOff + s, blockMean)
-                        : ScalarReductions.sumSquaredDeviations(len, x, xOff + s, blockMean);
+                // Two passes over a block in cache: a float mean, then moments about it, corrected exactly.
+                float center = blockSum(len, x, xOff + s) / len;
+                if (VECTOR) {
+                    VectorReductions.centeredMoments(len, x, xOff + s, center, moments);
+                } else {
+                    ScalarReductions.centeredMoments(len, x, xOff + s, center, moments);
+                }
+                means[s / BLOCK] = center + moments[0] / len;
+                m2[s / BLOCK] = Math.max(0, moments[1] - moments[0] * moments[0] / len);
             }
         });
         double count = 0, mean = 0, total = 0;

@@ -89,7 +89,7 @@ public final class ScalarActivations {
 
     public static void reluBackward(int n, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo) {
         for (int i = 0; i < n; i++) {
-            dx[dxo + i] = y[yo + i] > 0 ? dy[dyo + i] : 0f;
+            dx[dxo + i] = y[yo + i] <= 0 ? 0f : dy[dyo + i]; // NaN passes dy, as threshold_backward
         }
     }
 
@@ -114,7 +114,7 @@ public final class ScalarActivations {
     public static void eluBackward(int n, float alpha, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
         for (int i = 0; i < n; i++) {
             float v = x[xo + i];
-            dx[dxo + i] = v > 0 ? dy[dyo + i] : (float) (dy[dyo + i] * (alpha * Math.exp(v)));
+            dx[dxo + i] = v <= 0 ? (float) (dy[dyo + i] * (alpha * Math.exp(v))) : dy[dyo + i]; // NaN passes dy
         }
     }
 

@@ -12,13 +12,15 @@ public final class ScalarReductions {
         return (float) s;
     }
 
-    public static float sumSquaredDeviations(int n, float[] x, int xo, float center) {
-        double s = 0;
+    public static void centeredMoments(int n, float[] x, int xo, float center, double[] out) {
+        double s = 0, q = 0;
         for (int i = 0; i < n; i++) {
             double d = x[xo + i] - (double) center;
-            s += d * d;
+            s += d;
+            q += d * d;
         }
-        return (float) s;
+        out[0] = s;
+        out[1] = q;
     }
 
     public static float dot(int n, float[] x, int xo, float[] y, int yo) {

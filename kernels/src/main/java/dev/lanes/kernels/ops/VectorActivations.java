@@ -36,13 +36,13 @@ public final class VectorActivations {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += V) {
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
-            VectorMask<Float> off = FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f).not();
+            VectorMask<Float> off = FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.LE, 0f);
             g.blend(0f, off).intoArray(dx, dxo + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-            VectorMask<Float> off = FloatVector.fromArray(S, y, yo + i, m).compare(VectorOperators.GT, 0f).not();
+            VectorMask<Float> off = FloatVector.fromArray(S, y, yo + i, m).compare(VectorOperators.LE, 0f);
             g.blend(0f, off).intoArray(dx, dxo + i, m);
         }
     }
@@ -105,8 +105,9 @@ public final class VectorActivations {
         }
     }
 
+    /** PyTorch's {@code elu_backward}: the exponential branch where {@code x <= 0}, so a NaN input passes dy. */
     private static FloatVector eluGrad(FloatVector v, FloatVector g, float alpha) {
-        return g.mul(VectorMath.exp(v.min(0f)).mul(alpha)).blend(g, v.compare(VectorOperators.GT, 0f));
+        return g.blend(g.mul(VectorMath.exp(v.min(0f)).mul(alpha)), v.compare(VectorOperators.LE, 0f));
     }
 
     public static void sigmoid(int n, float[] x, int xo, float[] y, int yo) {
@@ -233,7 +234,8 @@ public final class VectorActivations {
      * {@code 1 - t^2 = 4 s (1 - s)}, where {@code 1 - s = sigmoid(-2u)} comes from the same exponential:
      * no term cancels in the tails.
      */
-    private static FloatVector geluTanhGrad(FloatVector v) {
+    private static FloatVector geluTanhGrad(FloatVector x) {
+        FloatVector v = x.max(-1e4f).min(1e4f); // the gradient is exactly 1 or 0 there; x * x must not overflow
         FloatVector v2 = v.mul(v);
         FloatVector twoU = v2.fma(GELU_TANH_CUBIC, 1f).mul(v).mul(2 * GELU_TANH_SCALE);
         FloatVector e = VectorMath.exp(twoU.abs().neg());

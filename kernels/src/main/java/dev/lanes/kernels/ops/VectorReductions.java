@@ -32,23 +32,32 @@ public final class VectorReductions {
         return VectorMath.sumLanes(s0.add(s1).add(s2.add(s3)));
     }
 
-    /** {@code sum((x - center)^2)}, the second pass of a two-pass variance. */
-    public static float sumSquaredDeviations(int n, float[] x, int xo, float center) {
+    /**
+     * The second pass of a two-pass variance: writes {@code sum(x - c)} to {@code out[0]} and
+     * {@code sum((x - c)^2)} to {@code out[1]} for a center {@code c} near the mean, from which the caller
+     * gets the exact mean and the corrected sum of squares (a float center alone costs 0.2 % on data like
+     * 1e4 + N(0, 0.01)).
+     */
+    public static void centeredMoments(int n, float[] x, int xo, float center, double[] out) {
         FloatVector c = FloatVector.broadcast(S, center);
-        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        FloatVector d0 = FloatVector.zero(S), d1 = d0, q0 = d0, q1 = d0;
         int i = 0;
         for (int bound = n - 2 * V; i <= bound; i += 2 * V) {
-            FloatVector d0 = FloatVector.fromArray(S, x, xo + i).sub(c);
-            FloatVector d1 = FloatVector.fromArray(S, x, xo + i + V).sub(c);
-            s0 = d0.fma(d0, s0);
-            s1 = d1.fma(d1, s1);
+            FloatVector a = FloatVector.fromArray(S, x, xo + i).sub(c);
+            FloatVector b = FloatVector.fromArray(S, x, xo + i + V).sub(c);
+            d0 = d0.add(a);
+            d1 = d1.add(b);
+            q0 = a.fma(a, q0);
+            q1 = b.fma(b, q1);
         }
         for (; i < n; i += V) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector d = FloatVector.fromArray(S, x, xo + i, m).sub(c).blend(0f, m.not());
-            s0 = d.fma(d, s0);
+            FloatVector a = FloatVector.fromArray(S, x, xo + i, m).sub(c).blend(0f, m.not());
+            d0 = d0.add(a);
+            q0 = a.fma(a, q0);
         }
-        return VectorMath.sumLanes(s0.add(s1));
+        out[0] = VectorMath.sumLanes(d0.add(d1));
+        out[1] = VectorMath.sumLanes(q0.add(q1));
     }
 
     public static float dot(int n, float[] x, int xo, float[] y, int yo) {

@@ -47,9 +47,17 @@ public final class Tensor {
 
     // ------------------------------------------------------------------------------------------- creation
 
-    /** A tensor holding a copy of {@code values}, with the given shape ({@code torch.tensor(values).view(shape)}). */
+    /** A 1-D tensor holding a copy of {@code values}, like {@code torch.tensor([...])}. */
+    public static Tensor of(float[] values) {
+        return of(values, values.length);
+    }
+
+    /**
+     * A tensor holding a copy of {@code values} with the given shape ({@code torch.tensor(values).view(shape)});
+     * an empty shape is a 0-dimensional tensor of one value.
+     */
     public static Tensor of(float[] values, int... shape) {
-        int[] s = shape.length == 0 && values.length != 1 ? new int[] {values.length} : shape.clone();
+        int[] s = shape.clone();
         Shapes.checkShape(s);
         if (Shapes.numel(s) != values.length) {
             throw new IllegalArgumentException("Tensor.of: " + values.length + " values do not fill shape " + Shapes.str(s));
@@ -299,7 +307,7 @@ public final class Tensor {
                 for (int k = 0; k < t.node.inputs.length; k++) {
                     Tensor input = t.node.inputs[k];
                     Tensor ig = inputGrads[k];
-                    if (ig == null || !input.requiresGrad) {
+                    if (ig == null || input == null || !input.requiresGrad) {
                         continue;
                     }
                     if (!Arrays.equals(ig.shape, input.shape)) {
@@ -327,7 +335,7 @@ public final class Tensor {
             if (next < inputs.length) {
                 frame[1] = next + 1;
                 Tensor in = inputs[next];
-                if (in.requiresGrad && seen.put(in, Boolean.TRUE) == null) {
+                if (in != null && in.requiresGrad && seen.put(in, Boolean.TRUE) == null) {
                     stack.push(new Object[] {in, 0});
                 }
             } else {
@@ -505,6 +513,10 @@ public final class Tensor {
         for (int i = 0; i < newShape.length; i++) {
             int own = i < lead ? 1 : shape[i - lead];
             int want = newShape[i] == -1 && i >= lead ? own : newShape[i];
+            if (want < 0) {
+                throw new IllegalArgumentException("expand: the expanded size " + newShape[i] + " is not allowed in a "
+                        + "leading, non-existing dimension (shape " + Shapes.str(shape) + " to " + Shapes.str(newShape) + ")");
+            }
             if (own != want && own != 1) {
                 throw new IllegalArgumentException("expand: cannot expand shape " + Shapes.str(shape) + " to "
                         + Shapes.str(newShape) + " (dimension " + i + ")");
@@ -618,10 +630,14 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * In-place writes are refused on a tensor that requires grad while recording: Lanes keeps no version
+     * counters, so a write after use would silently corrupt gradients (PyTorch raises in most such cases).
+     */
     private void checkWritable(String op) {
-        if (requiresGrad && node == null && GradMode.isEnabled()) {
-            throw new IllegalStateException(op + ": a leaf tensor that requires grad is being modified in place; "
-                    + "do it inside GradMode.noGrad() (as optimizers do)");
+        if (requiresGrad && GradMode.isEnabled()) {
+            throw new IllegalStateException(op + ": a tensor that requires grad (or a view of one) is being modified in "
+                    + "place while autograd records; do it inside GradMode.noGrad() (as optimizers do), or on a detach()ed copy");
         }
     }
 
@@ -755,7 +771,7 @@ public final class Tensor {
     public Tensor pow(float p) {
         Tensor self = this;
         return result(map(x -> (float) Math.pow(x, p)), "PowBackward",
-                g -> new Tensor[] {g.mul(self.pow(p - 1).mul(p))}, this);
+                g -> new Tensor[] {p == 0 ? zeros(self.shape) : g.mul(self.pow(p - 1).mul(p))}, this);
     }
 
     public Tensor abs() {
@@ -927,7 +943,13 @@ public final class Tensor {
                 b.requiresGrad ? a.t().matmul(g) : null}, this, other);
         }
         int[] batchA = Arrays.copyOf(shape, shape.length - 2), batchB = Arrays.copyOf(other.shape, other.shape.length - 2);
-        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: the batch dimensions of shapes " + Shapes.str(shape) + " and "
+                    + Shapes.str(other.shape) + " cannot be broadcast together", e);
+        }
         int[] fullA = concat(batch, m, k), fullB = concat(batch, k, n);
         Tensor a = expandTo(fullA).contiguous(), b = other.expandTo(fullB).contiguous();
         int count = Shapes.numel(batch);
@@ -1040,9 +1062,19 @@ public final class Tensor {
         return keepDim ? out : out.squeeze(d);
     }
 
-    /** The largest element. */
+    /** The largest element; as {@code torch.max(x)}, equal maxima share the gradient evenly. */
     public Tensor max() {
-        return flatten().max(0, false);
+        Tensor x = contiguous();
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException("max: the tensor is empty");
+        }
+        float m = Reductions.max(x.numel(), x.data, x.offset);
+        Tensor self = this;
+        return result(scalar(m), "MaxBackward", g -> {
+            Tensor mask = self.map(v -> v == m || (Float.isNaN(v) && Float.isNaN(m)) ? 1f : 0f);
+            float ties = Reductions.sum(mask.numel(), mask.data, 0);
+            return new Tensor[] {mask.mul(g.item() / ties)};
+        }, this);
     }
 
     /**

@@ -21,6 +21,11 @@ public class BatchNorm extends Module {
         return new BatchNorm(numFeatures, 1e-5f, 0.1f, true, true, new int[] {2, 3});
     }
 
+    @Override
+    protected String typeName() {
+        return ranks.length == 1 && ranks[0] == 4 ? "BatchNorm2d" : ranks.length == 2 && ranks[0] == 2 ? "BatchNorm1d" : "BatchNorm";
+    }
+
     /** {@code BatchNorm2d(numFeatures)}: inputs {@code (N, C, H, W)}. */
     public static BatchNorm batchNorm2d(int numFeatures) {
         return new BatchNorm(numFeatures, 1e-5f, 0.1f, true, true, new int[] {4});
@@ -74,7 +79,8 @@ public class BatchNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (weight != null ? "True" : "False")
-                + ", track_running_stats=" + (runningMean != null ? "True" : "False");
+        return numFeatures + ", eps=" + pythonFloat(eps) + ", momentum=" + pythonFloat(momentum) + ", affine="
+                + pythonBool(weight != null) + ", bias=" + pythonBool(bias != null) + ", track_running_stats="
+                + pythonBool(runningMean != null);
     }
 }

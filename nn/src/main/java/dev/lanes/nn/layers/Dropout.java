@@ -35,6 +35,6 @@ public class Dropout extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + p;
+        return "p=" + pythonFloat(p) + ", inplace=False";
     }
 }

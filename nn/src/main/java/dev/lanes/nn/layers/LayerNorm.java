@@ -27,7 +27,7 @@ public class LayerNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return java.util.Arrays.toString(normalizedShape).replace('[', '(').replace("]", ",)") + ", eps=" + eps
-                + ", elementwise_affine=" + (weight != null ? "True" : "False");
+        return java.util.Arrays.toString(normalizedShape).replace('[', '(').replace("]", ",)") + ", eps=" + pythonFloat(eps)
+                + ", elementwise_affine=" + pythonBool(weight != null) + ", bias=" + pythonBool(bias != null);
     }
 }

@@ -52,7 +52,8 @@ public class Linear extends Module {
         if (input.dim() == 0 || input.size(-1) != inFeatures) {
             throw new IllegalArgumentException("Linear(" + inFeatures + ", " + outFeatures + "): input of shape "
                     + java.util.Arrays.toString(input.shape()) + " has " + (input.dim() == 0 ? "no" : input.size(-1))
-                    + " features in its last dimension, expected " + inFeatures);
+                    + " features in its last dimension, expected " + inFeatures + " (weight shape ["
+                    + outFeatures + ", " + inFeatures + "])");
         }
         return F.linear(input, weight, bias, activation);
     }

@@ -177,9 +177,34 @@ public abstract class Module {
         return "";
     }
 
+    /** The name {@link #toString} prints, PyTorch's class name (the Java class name unless overridden). */
+    protected String typeName() {
+        return getClass().getSimpleName();
+    }
+
+    /** A float as Python prints it ({@code 1e-05}, {@code 0.1}), for {@link #extraRepr}. */
+    protected static String pythonFloat(float v) {
+        String s = Float.toString(v);
+        int e = s.indexOf('E');
+        if (e < 0) {
+            return s;
+        }
+        String mantissa = s.substring(0, e);
+        if (mantissa.endsWith(".0")) {
+            mantissa = mantissa.substring(0, mantissa.length() - 2);
+        }
+        int exponent = Integer.parseInt(s.substring(e + 1));
+        return mantissa + (exponent < 0 ? "e-" : "e+") + String.format("%02d", Math.abs(exponent));
+    }
+
+    /** Python's spelling of a boolean. */
+    protected static String pythonBool(boolean b) {
+        return b ? "True" : "False";
+    }
+
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append('(').append(extraRepr());
+        StringBuilder sb = new StringBuilder(typeName()).append('(').append(extraRepr());
         if (!children.isEmpty()) {
             sb.append('\n');
             for (Map.Entry<String, Module> e : children.entrySet()) {

@@ -10,15 +10,18 @@ import dev.lanes.nn.Tensor;
 public class RMSNorm extends Module {
     private final int[] normalizedShape;
     private final float eps;
+    private final boolean defaultEps;
     private final Tensor weight;
 
     public RMSNorm(int... normalizedShape) {
-        this(normalizedShape, F.FLOAT_EPS, true);
+        this(normalizedShape, Float.NaN, true);
     }
 
+    /** {@code eps} NaN means PyTorch's {@code eps=None}: {@code torch.finfo(float32).eps}. */
     public RMSNorm(int[] normalizedShape, float eps, boolean elementwiseAffine) {
         this.normalizedShape = normalizedShape.clone();
-        this.eps = eps;
+        this.defaultEps = Float.isNaN(eps);
+        this.eps = defaultEps ? F.FLOAT_EPS : eps;
         this.weight = elementwiseAffine ? registerParameter("weight", Tensor.ones(normalizedShape)) : null;
     }
 
@@ -29,7 +32,7 @@ public class RMSNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return java.util.Arrays.toString(normalizedShape).replace('[', '(').replace("]", ",)") + ", eps=" + eps
-                + ", elementwise_affine=" + (weight != null ? "True" : "False");
+        return java.util.Arrays.toString(normalizedShape).replace('[', '(').replace("]", ",)") + ", eps="
+                + (defaultEps ? "None" : pythonFloat(eps)) + ", elementwise_affine=" + pythonBool(weight != null);
     }
 }

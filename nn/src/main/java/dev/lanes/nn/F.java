@@ -47,10 +47,7 @@ public final class F {
             throw new IllegalArgumentException("linear: bias shape " + Shapes.str(bias.shape()) + " must be [" + out + "]");
         }
         Tensor xc = x.contiguous(), wc = weight.contiguous(), bc = bias == null ? null : bias.contiguous();
-        int rows = in == 0 ? x.numel() / 1 : x.numel() / in;
-        if (in == 0) {
-            rows = Shapes.numel(Arrays.copyOf(x.shape(), x.dim() - 1));
-        }
+        int rows = Shapes.numel(Arrays.copyOf(x.shape(), x.dim() - 1));
         int[] outShape = x.shape();
         outShape[outShape.length - 1] = out;
         Tensor y = Tensor.zeros(outShape);
@@ -357,7 +354,6 @@ public final class F {
         float[] dlogits = needsGrad ? new float[rows * classes] : null;
         float[] rowLoss = reduction == Reduction.NONE ? new float[rows] : null;
         double total;
-        int counted = rows;
         if (soft) {
             Tensor tc = (input.dim() <= 2 ? target : target.movedimLast(1)).contiguous();
             float scale = reduction == Reduction.MEAN ? 1f / Math.max(1, rows) : 1f;

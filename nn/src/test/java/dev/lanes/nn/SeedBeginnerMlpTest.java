@@ -57,18 +57,7 @@ class SeedBeginnerMlpTest {
         for (int epoch = 0; epoch < 1000; epoch++) {
             // The seed's forward and backward.
             double[] h = new double[4];
-            for (int j = 0; j < 4; j++) {
-                double s = bH[j];
-                for (int i = 0; i < 3; i++) {
-                    s += x[i] * wIh[i][j];
-                }
-                h[j] = activation.equals("sigmoid") ? 1 / (1 + Math.exp(-s)) : Math.max(0, s);
-            }
-            double s = bO[0];
-            for (int j = 0; j < 4; j++) {
-                s += h[j] * wHo[j][0];
-            }
-            double o = 1 / (1 + Math.exp(-s));
+            double o = seedForward(x, wIh, bH, wHo, bO, activation, h);
             double outDelta = (o - y) * o * (1 - o);
             double[] hiddenDelta = new double[4];
             for (int j = 0; j < 4; j++) {
@@ -118,12 +107,20 @@ class SeedBeginnerMlpTest {
             trained = output.forward(hidden.forward(xt));
         }
         assertTrue(trained.item() < 0.1f, "after training on y = 0 the output is " + trained.item());
-        double[] h = new double[4];
-        double[] xNew = {1, 0, 0};
+        double want = seedForward(new double[] {1, 0, 0}, wIh, bH, wHo, bO, activation, new double[4]);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            float got = output.forward(hidden.forward(Tensor.of(new float[] {1, 0, 0}, 1, 3))).item();
+            assertEquals(want, got, 1e-4, "prediction for [1, 0, 0]");
+        }
+    }
+
+    /** The seed's forward pass: fills the hidden activations {@code h} and returns the output. */
+    private static double seedForward(double[] x, double[][] wIh, double[] bH, double[][] wHo, double[] bO,
+                                      String activation, double[] h) {
         for (int j = 0; j < 4; j++) {
             double s = bH[j];
             for (int i = 0; i < 3; i++) {
-                s += xNew[i] * wIh[i][j];
+                s += x[i] * wIh[i][j];
             }
             h[j] = activation.equals("sigmoid") ? 1 / (1 + Math.exp(-s)) : Math.max(0, s);
         }
@@ -131,10 +128,6 @@ class SeedBeginnerMlpTest {
         for (int j = 0; j < 4; j++) {
             s += h[j] * wHo[j][0];
         }
-        double want = 1 / (1 + Math.exp(-s));
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            float got = output.forward(hidden.forward(Tensor.of(new float[] {1, 0, 0}, 1, 3))).item();
-            assertEquals(want, got, 1e-4, "prediction for [1, 0, 0]");
-        }
+        return 1 / (1 + Math.exp(-s));
     }
 }

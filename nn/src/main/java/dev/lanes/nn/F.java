@@ -160,6 +160,28 @@ public final class F {
         return x.logSoftmax(dim);
     }
 
+    // ----------------------------------------------------------------------------- convolution, pooling
+
+    /** {@code F.conv2d(input, weight, bias, stride, padding, dilation, groups)}; see {@link ConvOps#conv2d}. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return ConvOps.conv2d(input, weight, bias, new int[] {stride}, new int[] {padding}, new int[] {dilation}, groups);
+    }
+
+    /** {@code F.max_pool2d(input, kernel, stride, padding)}; see {@link ConvOps#maxPool2d}. */
+    public static Tensor maxPool2d(Tensor input, int kernel, int stride, int padding) {
+        return ConvOps.maxPool2d(input, kernel, stride, padding);
+    }
+
+    /** {@code F.avg_pool2d(input, kernel, stride, padding)} (count_include_pad=True); see {@link ConvOps#avgPool2d}. */
+    public static Tensor avgPool2d(Tensor input, int kernel, int stride, int padding) {
+        return ConvOps.avgPool2d(input, kernel, stride, padding, true);
+    }
+
+    /** {@code F.adaptive_avg_pool2d(input, (outH, outW))}. */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int outH, int outW) {
+        return ConvOps.adaptiveAvgPool2d(input, outH, outW);
+    }
+
     // ----------------------------------------------------------------------------------------- dropout
 
     /**

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
+ * A copy of the kernels module's {@code dev.lanes.kernels.Fixtures} (its test classes cannot be shared: the
+ * kernels test jar would split the package {@code dev.lanes.kernels} across two modules at compile time).
  * Reads the reference tensors written by {@code scripts/fixtures/lanes_fixture.py} (generated with PyTorch
  * and committed under {@code src/test/resources/fixtures}), so tests need no Python.
  */

@@ -15,7 +15,7 @@ import dev.lanes.kernels.ops.VectorSoftmax;
  * {@code (1 - eps) * (-log p[target]) + eps * mean over c of (-log p[c])}. Rows whose target is
  * {@code ignoreIndex} contribute nothing and get a zero gradient. The row losses are added in row order in
  * double, so the result does not depend on the thread count. {@code dlogits} must not overlap
- * {@code logits}. Bad arguments (a target outside {@code [0, classes)} that is not {@code ignoreIndex},
+ * {@code logits} (or {@code probs}). Bad arguments (a target outside {@code [0, classes)} that is not {@code ignoreIndex},
  * smoothing outside [0, 1], short arrays) throw {@link IllegalArgumentException} before anything is written.
  */
 public final class CrossEntropy {
@@ -84,6 +84,7 @@ public final class CrossEntropy {
         long size = checkCommon(routine, rows, classes, logits, logitsOff, labelSmoothing, rowLoss, rowLossOff,
                 dlogits, dlogitsOff);
         Checks.span(routine, "probs", probs, probsOff, size);
+        checkNoOverlap(routine, "probs", probs, probsOff, dlogits, dlogitsOff, size);
         Checks.finite(routine, "gradScale", gradScale);
         double[] losses = new double[rows];
         Chunks.rows(rows, classes, (from, to) -> {
@@ -142,10 +143,16 @@ public final class CrossEntropy {
         Checks.inRange(routine, "labelSmoothing", labelSmoothing, 0, 1);
         Checks.optionalSpan(routine, "rowLoss", rowLoss, rowLossOff, rows);
         Checks.optionalSpan(routine, "dlogits", dlogits, dlogitsOff, size);
-        if (dlogits == logits && size > 0 && dlogitsOff < logitsOff + size && logitsOff < dlogitsOff + size) {
-            throw new IllegalArgumentException(routine + ": dlogits overlaps logits (offsets " + dlogitsOff + " and "
-                    + logitsOff + ", " + size + " floats each)");
-        }
+        checkNoOverlap(routine, "logits", logits, logitsOff, dlogits, dlogitsOff, size);
         return size;
+    }
+
+    /** The gradient is written while the inputs are still being read, so it must not overlap them. */
+    private static void checkNoOverlap(String routine, String name, float[] input, int inputOff, float[] dlogits,
+                                       int dlogitsOff, long size) {
+        if (dlogits == input && size > 0 && dlogitsOff < inputOff + size && inputOff < dlogitsOff + size) {
+            throw new IllegalArgumentException(routine + ": dlogits overlaps " + name + " (offsets " + dlogitsOff
+                    + " and " + inputOff + ", " + size + " floats each)");
+        }
     }
 }

@@ -25,12 +25,12 @@ public final class Dropout {
 
     /** {@code y = x * mask / (1 - p)} with the mask of {@code seed}. */
     public static void forward(int n, float p, long seed, float[] x, int xOff, float[] y, int yOff) {
-        apply("Dropout.forward", n, p, seed, x, xOff, y, yOff);
+        apply("Dropout.forward", "x", "y", n, p, seed, x, xOff, y, yOff);
     }
 
     /** {@code dx = dy * mask / (1 - p)}, the same mask as the {@link #forward} call with this seed. */
     public static void backward(int n, float p, long seed, float[] dy, int dyOff, float[] dx, int dxOff) {
-        apply("Dropout.backward", n, p, seed, dy, dyOff, dx, dxOff);
+        apply("Dropout.backward", "dy", "dx", n, p, seed, dy, dyOff, dx, dxOff);
     }
 
     /** True when element {@code index} of a call with this seed and probability is kept. */
@@ -39,11 +39,12 @@ public final class Dropout {
         return DropoutHash.uniform24(DropoutHash.key0(seed), DropoutHash.key1(seed), index) >= DropoutHash.threshold(p);
     }
 
-    private static void apply(String routine, int n, float p, long seed, float[] x, int xOff, float[] y, int yOff) {
+    private static void apply(String routine, String inName, String outName, int n, float p, long seed,
+                              float[] x, int xOff, float[] y, int yOff) {
         Checks.nonNegative(routine, "n", n);
         Checks.inRange(routine, "p", p, 0, 1);
-        Checks.span(routine, "input", x, xOff, n);
-        Checks.span(routine, "output", y, yOff, n);
+        Checks.span(routine, inName, x, xOff, n);
+        Checks.span(routine, outName, y, yOff, n);
         int key0 = DropoutHash.key0(seed), key1 = DropoutHash.key1(seed);
         int threshold = DropoutHash.threshold(p);
         float scale = p == 1f ? 0f : 1f / (1f - p);

@@ -62,6 +62,9 @@ public final class Elementwise {
         Checks.span(routine, "a", a, aOff, size);
         Checks.span(routine, "column", column, columnOff, cols == 0 ? 0 : rows);
         Checks.span(routine, "y", y, yOff, size);
+        if (cols == 0) {
+            return; // nothing to write, and the column may be empty
+        }
         Chunks.rows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 scalarSpan(op, cols, a, aOff + r * cols, column[columnOff + r], y, yOff + r * cols);
@@ -96,7 +99,11 @@ public final class Elementwise {
 
     /** {@code y[i] = alpha * x[i]}. */
     public static void scale(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
-        binaryScalar(Op.MUL, n, x, xOff, alpha, y, yOff);
+        String routine = "Elementwise.scale";
+        Checks.nonNegative(routine, "n", n);
+        Checks.span(routine, "x", x, xOff, n);
+        Checks.span(routine, "y", y, yOff, n);
+        Chunks.elements(n, (from, to) -> scalarSpan(Op.MUL, to - from, x, xOff + from, alpha, y, yOff + from));
     }
 
     /** {@code y[i] = value}. */

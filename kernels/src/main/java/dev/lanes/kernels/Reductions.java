@@ -11,7 +11,8 @@ import dev.lanes.kernels.ops.VectorReductions;
  * {@code argmax}, {@code dot}, squared L2 norm) and over the rows or columns of a {@code rows x cols} block.
  *
  * <p>Determinism: a span is reduced in fixed blocks of {@value Chunks#GRAIN} elements, each summed in
- * float with vector accumulators, and the block results are combined in double in block order. The blocks
+ * float with vector accumulators, and the block results are combined in double in block order. Variance is
+ * infinite or NaN where float sums overflow (values near {@code Float.MAX_VALUE}), where PyTorch gives inf. The blocks
  * depend only on the length, so the result is the same for any thread count (large spans run on the
  * {@link Threads} pool).
  */
@@ -36,7 +37,7 @@ public final class Reductions {
     /**
      * {@code sum((x - mean)^2) / max(0, n - correction)}, as {@code torch.var(x, correction=...)}: correction 1
      * (the default) is the unbiased estimate, 0 the biased one. Computed by a corrected two-pass per block
-     * and Chan's pairwise merge of block statistics in double, so it stays accurate when the mean is large
+     * and Chan's update merging the block statistics in order, in double, so it stays accurate when the mean is large
      * compared with the spread. Infinite or NaN when {@code n <= correction}, as in PyTorch.
      */
     public static float variance(int n, float[] x, int xOff, int correction) {
@@ -92,6 +93,16 @@ public final class Reductions {
     public static float dot(int n, float[] x, int xOff, float[] y, int yOff) {
         checkSpan("Reductions.dot", n, x, xOff);
         Checks.span("Reductions.dot", "y", y, yOff, n);
+        return dotOfBlocks(n, x, xOff, y, yOff);
+    }
+
+    /** The squared L2 norm {@code sum(x[i]^2)}. */
+    public static float sumSquares(int n, float[] x, int xOff) {
+        checkSpan("Reductions.sumSquares", n, x, xOff);
+        return dotOfBlocks(n, x, xOff, x, xOff);
+    }
+
+    private static float dotOfBlocks(int n, float[] x, int xOff, float[] y, int yOff) {
         double[] partial = new double[blocks(n)];
         Chunks.elements(n, (from, to) -> {
             for (int s = from; s < to; s += BLOCK) {
@@ -102,11 +113,6 @@ public final class Reductions {
             }
         });
         return (float) inOrder(partial);
-    }
-
-    /** The squared L2 norm {@code sum(x[i]^2)}. */
-    public static float sumSquares(int n, float[] x, int xOff) {
-        return dot(n, x, xOff, x, xOff);
     }
 
     /** {@code y[r] = sum over c of x[r][c]} for a row-major {@code rows x cols} block. */

@@ -97,6 +97,12 @@ class ElementwiseTest {
     }
 
     @Test
+    void emptyDimensionsReadNothing() {
+        Elementwise.binaryColumn(Elementwise.Op.ADD, 3, 0, new float[0], 0, new float[0], 0, new float[0], 0);
+        Elementwise.binaryRow(Elementwise.Op.ADD, 0, 4, new float[0], 0, new float[0], 0, new float[0], 0);
+    }
+
+    @Test
     void clampFollowsTorch() {
         float[] x = {Float.NaN, -5f, 0.5f, 5f, Float.NEGATIVE_INFINITY};
         float[] y = new float[5];

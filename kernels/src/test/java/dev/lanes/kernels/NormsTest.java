@@ -620,6 +620,13 @@ class NormsTest {
         float[] dbOnly = new float[cols], dxOnly = new float[n];
         Norms.layerNormBackward(rows, cols, sum, 0, null, 0, mean, 0, rstd, 0, dy, 0, null, 0, null, 0, dbOnly, 0);
         Norms.layerNormBackward(rows, cols, sum, 0, gamma, 0, mean, 0, rstd, 0, dy, 0, dxOnly, 0, null, 0, null, 0);
+        // dx must not depend on which parameter gradients were asked for.
+        for (int i = 0; i < n; i++) {
+            if (Float.floatToRawIntBits(dx[i]) != Float.floatToRawIntBits(dxOnly[i])) {
+                throw new AssertionError("layerNormBackward dx[" + i + "] = " + dxOnly[i] + " alone, " + dx[i]
+                        + " with dgamma and dbeta");
+            }
+        }
 
         int batch = LARGE_BATCH, channels = LARGE_CHANNELS, spatial = LARGE_SPATIAL, m = batch * channels * spatial;
         float[] bx = in[5], bdy = in[6], bg = in[7], bb = in[8];

@@ -222,6 +222,9 @@ class SoftmaxTest {
         assertThrows(IllegalArgumentException.class, () -> CrossEntropy.mean(2, 3, logits, 0, new int[] {0, 1}, 0, -100, 0f, logits, 0));
         assertThrows(IllegalArgumentException.class, () -> CrossEntropy.mean(2, 0, logits, 0, new int[] {0, 1}, 0, -100, 0f, grad, 0));
         assertThrows(IllegalArgumentException.class, () -> CrossEntropy.soft(2, 3, logits, 0, new float[5], 0, 0f, null, 0, grad, 0, 1f));
+        float[] probs = {0.5f, 0.5f, 0f, 0f, 0.5f, 0.5f};
+        assertThrows(IllegalArgumentException.class, () -> CrossEntropy.soft(2, 3, logits, 0, probs, 0, 0f, null, 0, probs, 0, 1f),
+                "the gradient is written while the targets are read, so it must not overlap them");
         assertArrayEquals(before, grad);
         assertThrows(IllegalArgumentException.class, () -> Softmax.softmax(2, 3, logits, 1, grad, 0));
         assertThrows(IllegalArgumentException.class, () -> Softmax.logSoftmax(-2, 3, logits, 0, grad, 0));

@@ -34,12 +34,6 @@ public final class Chunks {
         split(rows, Math.max(1, GRAIN / Math.max(1, cols)), (long) rows * cols, body);
     }
 
-    /** The number of chunks {@link #rows} splits a block into; reductions size their partials with it. */
-    public static int rowChunks(int rows, int cols) {
-        int grain = Math.max(1, GRAIN / Math.max(1, cols));
-        return (int) ((rows + (long) grain - 1) / grain);
-    }
-
     private static void split(int n, int grain, long elements, Range body) {
         int tasks = (int) ((n + (long) grain - 1) / grain);
         if (tasks <= 1 || elements < PARALLEL_THRESHOLD || Threads.count() == 1 || Threads.inTask()) {

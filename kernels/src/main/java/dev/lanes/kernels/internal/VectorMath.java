@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * compiled the code but per-lane Java before (and on platforms without SVML, or with
  * {@code -Djdk.incubator.vector.VectorMathLibrary=java}), and the two disagree in the last bit, so results
  * would depend on JIT timing and on the platform. Maximum errors over all floats, checked by
- * {@code VectorMathTest} against double-precision references and listed in {@code docs/kernels.md}:
+ * {@code VectorMathRangeTest} against double-precision references and listed in {@code docs/kernels.md}:
  * {@link #exp} 2 ulp (subnormal results within 1 subnormal ulp; 0 below -103.97, +Inf above 88.72);
  * {@link #log} 2 ulp; {@link #tanh} 4 ulp; {@link #erf} 7 ulp (4.2e-7 absolute, exactly +-1 from |x| =
  * 3.92); NaN in gives NaN out everywhere.
@@ -117,7 +117,7 @@ public final class VectorMath {
 
     /**
      * {@code e^x - 1}, accurate near 0 where {@code exp(x) - 1} would cancel: a degree-9 Taylor polynomial
-     * for |x| below 0.5, {@code exp(x) - 1} elsewhere. 3 ulp; -1 below -17.
+     * for |x| below 0.5, {@code exp(x) - 1} elsewhere. 3 ulp; rounds to -1 below about -17.33.
      */
     public static FloatVector expm1(FloatVector x) {
         FloatVector small = x.max(-0.5f).min(0.5f);
@@ -141,13 +141,24 @@ public final class VectorMath {
     public static FloatVector log(FloatVector x) {
         VectorMask<Float> subnormal = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
         FloatVector scaled = x.blend(x.mul(TWO_TO_23), subnormal);
-        IntVector bits = scaled.reinterpretAsInts();
+        FloatVector result = logNormal(scaled).sub(FloatVector.zero(S).blend(23 * LN2, subnormal));
+        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
+        result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
+        result = result.blend(x, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+        return result.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /**
+     * The core of {@link #log} for positive, normal, finite {@code x}, with no special cases, so that callers
+     * that know their range (softplus takes the log of 1 + u, u in (0, 1]) stay small enough to inline.
+     */
+    public static FloatVector logNormal(FloatVector x) {
+        IntVector bits = x.reinterpretAsInts();
         // k = the exponent that puts the mantissa in [sqrt(1/2), sqrt(2)); subtracting it from the exponent
         // field gives m directly.
         IntVector k = bits.sub(SQRT_HALF_BITS).lanewise(VectorOperators.ASHR, 23);
         FloatVector m = bits.sub(k.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
-        FloatVector e = ((FloatVector) k.convert(VectorOperators.I2F, 0)).sub(
-                FloatVector.zero(S).blend(23f, subnormal));
+        FloatVector e = (FloatVector) k.convert(VectorOperators.I2F, 0);
         FloatVector f = m.sub(1f);
         FloatVector z = f.mul(f);
         FloatVector p = f.fma(7.0376836292e-2f, -1.1514610310e-1f);
@@ -161,11 +172,7 @@ public final class VectorMath {
         FloatVector y = p.mul(f).mul(z);
         y = e.fma(FloatVector.broadcast(S, LN2_LO), y);
         y = z.fma(FloatVector.broadcast(S, -0.5f), y);
-        FloatVector result = e.fma(FloatVector.broadcast(S, LN2_HI), f.add(y));
-        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f));
-        result = result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
-        result = result.blend(x, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
-        return result.blend(x, x.test(VectorOperators.IS_NAN));
+        return e.fma(FloatVector.broadcast(S, LN2_HI), f.add(y));
     }
 
     /**
@@ -178,7 +185,7 @@ public final class VectorMath {
         FloatVector onePlusU = u.add(1f);
         FloatVector d = onePlusU.sub(1f);
         // d == 0 means u is below half an ulp of 1, where log1p(u) = u to float precision.
-        FloatVector log1p = log(onePlusU).mul(u).div(d).blend(u, d.compare(VectorOperators.EQ, 0f));
+        FloatVector log1p = logNormal(onePlusU).mul(u).div(d).blend(u, d.compare(VectorOperators.EQ, 0f));
         return x.max(0f).add(log1p);
     }
 
@@ -189,6 +196,12 @@ public final class VectorMath {
      */
     public static float sumLanes(FloatVector v) {
         int lanes = S.length();
+        if (lanes >= 64) {
+            v = v.add(v.rearrange(ROTATE_32));
+        }
+        if (lanes >= 32) {
+            v = v.add(v.rearrange(ROTATE_16));
+        }
         if (lanes >= 16) {
             v = v.add(v.rearrange(ROTATE_8));
         }
@@ -204,6 +217,8 @@ public final class VectorMath {
         return v.lane(0);
     }
 
+    private static final VectorShuffle<Float> ROTATE_32 = VectorShuffle.iota(S, 32, 1, true);
+    private static final VectorShuffle<Float> ROTATE_16 = VectorShuffle.iota(S, 16, 1, true);
     private static final VectorShuffle<Float> ROTATE_8 = VectorShuffle.iota(S, 8, 1, true);
     private static final VectorShuffle<Float> ROTATE_4 = VectorShuffle.iota(S, 4, 1, true);
     private static final VectorShuffle<Float> ROTATE_2 = VectorShuffle.iota(S, 2, 1, true);
@@ -223,6 +238,7 @@ public final class VectorMath {
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float TWO_TO_23 = 8388608f;
+    private static final float LN2 = 0.6931472f;
     private static final int SQRT_HALF_BITS = Float.floatToRawIntBits(0.70710677f);
 
     /**

@@ -48,7 +48,7 @@ public final class ScalarActivations {
     }
 
     public static float softplus(float x, float beta, float threshold) {
-        double bx = (double) beta * x;
+        float bx = beta * x; // the threshold test is on the float product, as in PyTorch
         if (bx > threshold) {
             return x;
         }
@@ -75,8 +75,8 @@ public final class ScalarActivations {
     }
 
     public static double softplusGrad(float x, float beta, float threshold) {
-        double bx = (double) beta * x;
-        return bx > threshold ? 1.0 : 1.0 / (1.0 + Math.exp(-bx));
+        float bx = beta * x;
+        return bx > threshold ? 1.0 : 1.0 / (1.0 + Math.exp(-(double) bx));
     }
 
     // ------------------------------------------------------------------------------------------ spans

@@ -196,29 +196,49 @@ public final class VectorActivations {
 
     public static void geluBackward(int n, boolean approximateTanh, float[] x, int xo, float[] dy, int dyo,
                                     float[] dx, int dxo) {
+        // One loop per form, each holding one copy of its gradient: with both forms, or with the tail inlined
+        // too, the method grows past C2's inlining budget and every vector is boxed (48 bytes per element).
         if (approximateTanh) {
-            int i = 0;
-            for (int bound = S.loopBound(n); i < bound; i += V) {
-                FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
-                g.mul(geluTanhGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(dx, dxo + i);
-            }
-            if (i < n) {
-                VectorMask<Float> m = S.indexInRange(i, n);
-                FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-                g.mul(geluTanhGrad(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
-            }
-            return;
+            geluTanhBackward(n, x, xo, dy, dyo, dx, dxo);
+        } else {
+            geluErfBackward(n, x, xo, dy, dyo, dx, dxo);
         }
+    }
+
+    private static void geluErfBackward(int n, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += V) {
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
             g.mul(geluGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-            g.mul(geluGrad(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
+            geluErfBackwardTail(n, i, x, xo, dy, dyo, dx, dxo);
         }
+    }
+
+    /** The masked last vector, out of line so that the loop above keeps one copy of the gradient. */
+    private static void geluErfBackwardTail(int n, int i, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
+        VectorMask<Float> m = S.indexInRange(i, n);
+        FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
+        g.mul(geluGrad(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
+    }
+
+    private static void geluTanhBackward(int n, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
+            g.mul(geluTanhGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            geluTanhBackwardTail(n, i, x, xo, dy, dyo, dx, dxo);
+        }
+    }
+
+    /** The masked last vector, out of line (see {@link #geluErfBackwardTail}). */
+    private static void geluTanhBackwardTail(int n, int i, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
+        VectorMask<Float> m = S.indexInRange(i, n);
+        FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
+        g.mul(geluTanhGrad(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
     }
 
     /** {@code Phi(x) + x phi(x)}: the normal CDF plus x times the normal density. */

@@ -104,9 +104,15 @@ public final class VectorNorms {
                 if (dx == null) {
                     continue;
                 }
-                sg = gamma == null ? sum(cols, dy, dyr) : sumProduct(cols, dy, dyr, gamma, go);
-                sgx = gamma == null ? sumProductCentred(cols, dy, dyr, x, xr, m)
-                        : sumProductCentred(cols, dy, dyr, gamma, go, x, xr, m);
+                if (gamma != null) {
+                    // The same arithmetic as the fused pass, so dx has the same bits whichever outputs are asked for.
+                    long sums = layerNormSums(cols, x, xr, gamma, go, m, dy, dyr);
+                    sg = Float.intBitsToFloat((int) (sums >>> 32));
+                    sgx = Float.intBitsToFloat((int) sums);
+                } else {
+                    sg = sum(cols, dy, dyr);
+                    sgx = sumProductCentred(cols, dy, dyr, x, xr, m);
+                }
             }
             // dx = a (g - mean(g) - xhat mean(g xhat)) with g = dy * gamma, xhat = (x - m) a,
             //    = ((g - gm) + (x - m) k) a with gm = sum(g) / n, k = -a^2 sum(g (x - m)) / n:
@@ -460,20 +466,6 @@ public final class VectorNorms {
         return VectorMath.sumLanes(s0.add(s1));
     }
 
-    /** {@code sum(a * b * (x - m))}. */
-    private static float sumProductCentred(int n, float[] a, int ao, float[] b, int bo, float[] x, int xo, float m) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0;
-        int i = 0;
-        for (int bound = n - 2 * V; i <= bound; i += 2 * V) {
-            s0 = load(a, ao + i).mul(load(b, bo + i)).fma(load(x, xo + i).sub(m), s0);
-            s1 = load(a, ao + i + V).mul(load(b, bo + i + V)).fma(load(x, xo + i + V).sub(m), s1);
-        }
-        for (; i < n; i += V) {
-            VectorMask<Float> mask = S.indexInRange(i, n);
-            s0 = load(a, ao + i, mask).mul(load(b, bo + i, mask)).fma(load(x, xo + i, mask).sub(m), s0);
-        }
-        return VectorMath.sumLanes(s0.add(s1));
-    }
 
     // ============================================================================== row writers
 
@@ -575,6 +567,29 @@ public final class VectorNorms {
             sx0 = g.fma(c, sx0);
             d.fma(c.mul(a), load(dgamma, dgo + i, mask)).intoArray(dgamma, dgo + i, mask);
             d.add(load(dbeta, dbo + i, mask)).intoArray(dbeta, dbo + i, mask);
+        }
+        float sg = VectorMath.sumLanes(sg0.add(sg1));
+        float sx = VectorMath.sumLanes(sx0.add(sx1));
+        return ((long) Float.floatToRawIntBits(sg) << 32) | (Float.floatToRawIntBits(sx) & 0xFFFF_FFFFL);
+    }
+
+    /** {@link #layerNormSumsAndParams} without the parameter gradients: the same sums, the same bits. */
+    private static long layerNormSums(int n, float[] x, int xo, float[] gamma, int go, float m, float[] dy, int dyo) {
+        FloatVector sg0 = FloatVector.zero(S), sg1 = sg0, sx0 = sg0, sx1 = sg0;
+        int i = 0;
+        for (int bound = n - 2 * V; i <= bound; i += 2 * V) {
+            FloatVector g0 = load(dy, dyo + i).mul(load(gamma, go + i));
+            FloatVector g1 = load(dy, dyo + i + V).mul(load(gamma, go + i + V));
+            sg0 = sg0.add(g0);
+            sg1 = sg1.add(g1);
+            sx0 = g0.fma(load(x, xo + i).sub(m), sx0);
+            sx1 = g1.fma(load(x, xo + i + V).sub(m), sx1);
+        }
+        for (; i < n; i += V) {
+            VectorMask<Float> mask = S.indexInRange(i, n);
+            FloatVector g = load(dy, dyo + i, mask).mul(load(gamma, go + i, mask));
+            sg0 = sg0.add(g);
+            sx0 = g.fma(load(x, xo + i, mask).sub(m, mask), sx0);
         }
         float sg = VectorMath.sumLanes(sg0.add(sg1));
         float sx = VectorMath.sumLanes(sx0.add(sx1));

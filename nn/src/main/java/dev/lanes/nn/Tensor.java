@@ -290,6 +290,11 @@ public final class Tensor {
         List<Tensor> order = topologicalOrder(this);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(this, gradient);
+        // How many places each gradient array was handed to: a leaf adopts its gradient without a copy only
+        // when nothing else holds that array (a weight gradient is megabytes; AddBackward hands one array to
+        // both inputs, and the caller owns the seed gradient).
+        Map<float[], Integer> handedOut = new IdentityHashMap<>();
+        handedOut.put(gradient.data, 2);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
@@ -299,7 +304,7 @@ public final class Tensor {
                 }
                 if (t.node == null) {
                     if (t.requiresGrad) {
-                        t.grad = t.grad == null ? g.contiguousClone() : t.grad.add_(g);
+                        t.grad = t.grad == null ? owned(g, handedOut) : t.grad.add_(g);
                     }
                     continue;
                 }
@@ -314,11 +319,18 @@ public final class Tensor {
                         throw new IllegalStateException("autograd: " + t.node.name + " returned a gradient of shape "
                                 + Shapes.str(ig.shape) + " for an input of shape " + Shapes.str(input.shape));
                     }
+                    handedOut.merge(ig.data, 1, Integer::sum);
                     Tensor previous = grads.get(input);
                     grads.put(input, previous == null ? ig : previous.add(ig));
                 }
             }
         }
+    }
+
+    /** {@code g} itself when its array is private to it and laid out plainly, else a contiguous copy. */
+    private static Tensor owned(Tensor g, Map<float[], Integer> handedOut) {
+        boolean plain = g.offset == 0 && g.isContiguous() && g.data.length == g.numel() && g.node == null;
+        return plain && handedOut.getOrDefault(g.data, 0) <= 1 ? g : g.contiguousClone();
     }
 
     private static List<Tensor> topologicalOrder(Tensor root) {

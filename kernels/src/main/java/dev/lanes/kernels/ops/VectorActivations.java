@@ -205,22 +205,52 @@ public final class VectorActivations {
         }
     }
 
+    /** Elements per block of the two-pass GELU backward: both passes find the block in L1. */
+    private static final int GELU_BLOCK = 2048;
+
+    /**
+     * {@code dx = dy * (Phi(x) + x phi(x))} in blocks of two passes: {@code erf} first, then {@code exp} and
+     * the combination. A single loop holding both polynomials is more than C2 inlines (it then boxes every
+     * vector, 48 bytes per element); each pass alone compiles to straight vector code, and the block is still
+     * in L1 for the second. The erf values go to a small per-call buffer, since dx may be x or dy (in place).
+     */
     private static void geluErfBackward(int n, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += V) {
-            FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
-            g.mul(geluGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(dx, dxo + i);
-        }
-        if (i < n) {
-            geluErfBackwardTail(n, i, x, xo, dy, dyo, dx, dxo);
+        float[] e = new float[Math.min(n, GELU_BLOCK)];
+        for (int b = 0; b < n; b += GELU_BLOCK) {
+            int len = Math.min(GELU_BLOCK, n - b);
+            erfOfScaled(len, x, xo + b, e, 0);
+            geluErfGradFromErf(len, x, xo + b, e, dy, dyo + b, dx, dxo + b);
         }
     }
 
-    /** The masked last vector, out of line so that the loop above keeps one copy of the gradient. */
-    private static void geluErfBackwardTail(int n, int i, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
-        VectorMask<Float> m = S.indexInRange(i, n);
-        FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-        g.mul(geluGrad(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
+    /** {@code e[i] = erf(x[i] / sqrt 2)}. */
+    private static void erfOfScaled(int n, float[] x, int xo, float[] e, int eo) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            VectorMath.erf(FloatVector.fromArray(S, x, xo + i).mul(SQRT1_2)).intoArray(e, eo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.erf(FloatVector.fromArray(S, x, xo + i, m).mul(SQRT1_2)).intoArray(e, eo + i, m);
+        }
+    }
+
+    /** {@code dx[i] = dy[i] * (0.5 (1 + e[i]) + x[i] phi(x[i]))} with {@code e = erf(x / sqrt 2)}. */
+    private static void geluErfGradFromErf(int n, float[] x, int xo, float[] e, float[] dy, int dyo, float[] dx, int dxo) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector cdf = FloatVector.fromArray(S, e, i).add(1f).mul(0.5f);
+            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+            FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, cdf)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector cdf = FloatVector.fromArray(S, e, i, m).add(1f).mul(0.5f);
+            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+            FloatVector.fromArray(S, dy, dyo + i, m).mul(v.fma(pdf, cdf)).intoArray(dx, dxo + i, m);
+        }
     }
 
     private static void geluTanhBackward(int n, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
@@ -239,13 +269,6 @@ public final class VectorActivations {
         VectorMask<Float> m = S.indexInRange(i, n);
         FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
         g.mul(geluTanhGrad(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
-    }
-
-    /** {@code Phi(x) + x phi(x)}: the normal CDF plus x times the normal density. */
-    private static FloatVector geluGrad(FloatVector v) {
-        FloatVector cdf = VectorMath.erf(v.mul(SQRT1_2)).add(1f).mul(0.5f);
-        FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-        return v.fma(pdf, cdf);
     }
 
     /**

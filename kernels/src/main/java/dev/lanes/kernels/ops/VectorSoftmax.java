@@ -22,7 +22,11 @@ public final class VectorSoftmax {
         float max = VectorReductions.max(n, x, xo);
         float sum = expShifted(n, x, xo, max, y, yo);
         float inv = 1f / sum;
-        for (int i = 0; i < n; i += V) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector.fromArray(S, y, yo + i).mul(inv).intoArray(y, yo + i);
+        }
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector.fromArray(S, y, yo + i, m).mul(inv).intoArray(y, yo + i, m);
         }
@@ -32,7 +36,11 @@ public final class VectorSoftmax {
     public static void logSoftmax(int n, float[] x, int xo, float[] y, int yo) {
         float max = VectorReductions.max(n, x, xo);
         float logSum = (float) Math.log(expShifted(n, x, xo, max, null, 0));
-        for (int i = 0; i < n; i += V) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector.fromArray(S, x, xo + i).sub(max).sub(logSum).intoArray(y, yo + i);
+        }
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector.fromArray(S, x, xo + i, m).sub(max).sub(logSum).intoArray(y, yo + i, m);
         }
@@ -41,7 +49,12 @@ public final class VectorSoftmax {
     /** {@code dx = y * (dy - sum(dy * y))} given the softmax output {@code y}. */
     public static void softmaxBackward(int n, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo) {
         float dot = VectorReductions.dot(n, y, yo, dy, dyo);
-        for (int i = 0; i < n; i += V) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, dy, dyo + i).sub(dot).mul(yv).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector yv = FloatVector.fromArray(S, y, yo + i, m);
             FloatVector.fromArray(S, dy, dyo + i, m).sub(dot).mul(yv).intoArray(dx, dxo + i, m);
@@ -52,11 +65,22 @@ public final class VectorSoftmax {
     public static void logSoftmaxBackward(int n, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo) {
         float sum = VectorReductions.sum(n, dy, dyo);
         FloatVector s = FloatVector.broadcast(S, -sum);
-        for (int i = 0; i < n; i += V) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, yo + i, m));
-            e.fma(s, FloatVector.fromArray(S, dy, dyo + i, m)).intoArray(dx, dxo + i, m);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, yo + i));
+            e.fma(s, FloatVector.fromArray(S, dy, dyo + i)).intoArray(dx, dxo + i);
         }
+        if (i < n) {
+            logSoftmaxBackwardTail(n, i, y, yo, dy, dyo, dx, dxo, -sum);
+        }
+    }
+
+    /** The masked last vector, out of line so that the loop above holds one copy of exp. */
+    private static void logSoftmaxBackwardTail(int n, int i, float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo,
+                                               float minusSum) {
+        VectorMask<Float> m = S.indexInRange(i, n);
+        FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, yo + i, m));
+        e.fma(FloatVector.broadcast(S, minusSum), FloatVector.fromArray(S, dy, dyo + i, m)).intoArray(dx, dxo + i, m);
     }
 
     /**

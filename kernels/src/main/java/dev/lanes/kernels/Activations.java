@@ -27,38 +27,23 @@ public final class Activations {
     /** {@code y = max(x, 0)}, NaN stays NaN ({@code torch.relu}). */
     public static void relu(int n, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.relu", n, x, xOff, y, yOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.relu(to - from, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.relu(to - from, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR ? VectorActivations::relu : ScalarActivations::relu);
     }
 
     /** {@code dx = y <= 0 ? 0 : dy} given ReLU's output {@code y}, as PyTorch's {@code threshold_backward} (NaN passes dy). */
     public static void reluBackward(int n, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff) {
         checkGrad("Activations.reluBackward", n, "y", y, yOff, dy, dyOff, dx, dxOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.reluBackward(to - from, y, yOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.reluBackward(to - from, y, yOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, y, yOff, dy, dyOff, dx, dxOff,
+                VECTOR ? VectorActivations::reluBackward : ScalarActivations::reluBackward);
     }
 
     /** {@code y = x > 0 ? x : slope * x} ({@code torch.nn.LeakyReLU(negative_slope)}, default slope 0.01). */
     public static void leakyRelu(int n, float slope, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.leakyRelu", n, x, xOff, y, yOff);
         Checks.finite("Activations.leakyRelu", "slope", slope);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.leakyRelu(to - from, slope, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.leakyRelu(to - from, slope, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR
+                ? (m, a, ao, b, bo) -> VectorActivations.leakyRelu(m, slope, a, ao, b, bo)
+                : (m, a, ao, b, bo) -> ScalarActivations.leakyRelu(m, slope, a, ao, b, bo));
     }
 
     /** {@code dx = x > 0 ? dy : slope * dy} given the input {@code x}. */
@@ -66,26 +51,18 @@ public final class Activations {
                                          float[] dx, int dxOff) {
         checkGrad("Activations.leakyReluBackward", n, "x", x, xOff, dy, dyOff, dx, dxOff);
         Checks.finite("Activations.leakyReluBackward", "slope", slope);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.leakyReluBackward(to - from, slope, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.leakyReluBackward(to - from, slope, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, x, xOff, dy, dyOff, dx, dxOff, VECTOR
+                ? (m, a, ao, b, bo, c, co) -> VectorActivations.leakyReluBackward(m, slope, a, ao, b, bo, c, co)
+                : (m, a, ao, b, bo, c, co) -> ScalarActivations.leakyReluBackward(m, slope, a, ao, b, bo, c, co));
     }
 
     /** {@code y = x > 0 ? x : alpha * (exp(x) - 1)} ({@code torch.nn.ELU(alpha)}, default alpha 1). */
     public static void elu(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.elu", n, x, xOff, y, yOff);
         Checks.finite("Activations.elu", "alpha", alpha);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.elu(to - from, alpha, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.elu(to - from, alpha, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR
+                ? (m, a, ao, b, bo) -> VectorActivations.elu(m, alpha, a, ao, b, bo)
+                : (m, a, ao, b, bo) -> ScalarActivations.elu(m, alpha, a, ao, b, bo));
     }
 
     /** {@code dx = x <= 0 ? dy * alpha * exp(x) : dy} given the input {@code x} (PyTorch saves the input). */
@@ -93,61 +70,35 @@ public final class Activations {
                                    float[] dx, int dxOff) {
         checkGrad("Activations.eluBackward", n, "x", x, xOff, dy, dyOff, dx, dxOff);
         Checks.finite("Activations.eluBackward", "alpha", alpha);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.eluBackward(to - from, alpha, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.eluBackward(to - from, alpha, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, x, xOff, dy, dyOff, dx, dxOff, VECTOR
+                ? (m, a, ao, b, bo, c, co) -> VectorActivations.eluBackward(m, alpha, a, ao, b, bo, c, co)
+                : (m, a, ao, b, bo, c, co) -> ScalarActivations.eluBackward(m, alpha, a, ao, b, bo, c, co));
     }
 
     /** {@code y = 1 / (1 + exp(-x))}. */
     public static void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.sigmoid", n, x, xOff, y, yOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.sigmoid(to - from, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.sigmoid(to - from, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR ? VectorActivations::sigmoid : ScalarActivations::sigmoid);
     }
 
     /** {@code dx = dy * y * (1 - y)} given the output {@code y}. */
     public static void sigmoidBackward(int n, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff) {
         checkGrad("Activations.sigmoidBackward", n, "y", y, yOff, dy, dyOff, dx, dxOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.sigmoidBackward(to - from, y, yOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.sigmoidBackward(to - from, y, yOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, y, yOff, dy, dyOff, dx, dxOff,
+                VECTOR ? VectorActivations::sigmoidBackward : ScalarActivations::sigmoidBackward);
     }
 
     /** {@code y = tanh(x)}. */
     public static void tanh(int n, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.tanh", n, x, xOff, y, yOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.tanh(to - from, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.tanh(to - from, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR ? VectorActivations::tanh : ScalarActivations::tanh);
     }
 
     /** {@code dx = dy * (1 - y^2)} given the output {@code y}. */
     public static void tanhBackward(int n, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff) {
         checkGrad("Activations.tanhBackward", n, "y", y, yOff, dy, dyOff, dx, dxOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.tanhBackward(to - from, y, yOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.tanhBackward(to - from, y, yOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, y, yOff, dy, dyOff, dx, dxOff,
+                VECTOR ? VectorActivations::tanhBackward : ScalarActivations::tanhBackward);
     }
 
     /**
@@ -157,50 +108,31 @@ public final class Activations {
      */
     public static void gelu(int n, boolean approximateTanh, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.gelu", n, x, xOff, y, yOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.gelu(to - from, approximateTanh, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.gelu(to - from, approximateTanh, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR
+                ? (m, a, ao, b, bo) -> VectorActivations.gelu(m, approximateTanh, a, ao, b, bo)
+                : (m, a, ao, b, bo) -> ScalarActivations.gelu(m, approximateTanh, a, ao, b, bo));
     }
 
     /** The gradient of {@link #gelu} given the input {@code x}, with PyTorch's formulas for both forms. */
     public static void geluBackward(int n, boolean approximateTanh, float[] x, int xOff, float[] dy, int dyOff,
                                     float[] dx, int dxOff) {
         checkGrad("Activations.geluBackward", n, "x", x, xOff, dy, dyOff, dx, dxOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.geluBackward(to - from, approximateTanh, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.geluBackward(to - from, approximateTanh, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, x, xOff, dy, dyOff, dx, dxOff, VECTOR
+                ? (m, a, ao, b, bo, c, co) -> VectorActivations.geluBackward(m, approximateTanh, a, ao, b, bo, c, co)
+                : (m, a, ao, b, bo, c, co) -> ScalarActivations.geluBackward(m, approximateTanh, a, ao, b, bo, c, co));
     }
 
     /** SiLU (swish): {@code y = x * sigmoid(x)}. */
     public static void silu(int n, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.silu", n, x, xOff, y, yOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.silu(to - from, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.silu(to - from, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR ? VectorActivations::silu : ScalarActivations::silu);
     }
 
     /** {@code dx = dy * s * (1 + x (1 - s))} with {@code s = sigmoid(x)}, given the input {@code x}. */
     public static void siluBackward(int n, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff) {
         checkGrad("Activations.siluBackward", n, "x", x, xOff, dy, dyOff, dx, dxOff);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.siluBackward(to - from, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.siluBackward(to - from, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, x, xOff, dy, dyOff, dx, dxOff,
+                VECTOR ? VectorActivations::siluBackward : ScalarActivations::siluBackward);
     }
 
     /**
@@ -210,13 +142,9 @@ public final class Activations {
     public static void softplus(int n, float beta, float threshold, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Activations.softplus", n, x, xOff, y, yOff);
         checkSoftplus("Activations.softplus", beta, threshold);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.softplus(to - from, beta, threshold, x, xOff + from, y, yOff + from);
-            } else {
-                ScalarActivations.softplus(to - from, beta, threshold, x, xOff + from, y, yOff + from);
-            }
-        });
+        map(n, x, xOff, y, yOff, VECTOR
+                ? (m, a, ao, b, bo) -> VectorActivations.softplus(m, beta, threshold, a, ao, b, bo)
+                : (m, a, ao, b, bo) -> ScalarActivations.softplus(m, beta, threshold, a, ao, b, bo));
     }
 
     /** {@code dx = dy * sigmoid(beta x)}, and {@code dx = dy} where {@code beta x > threshold}; given {@code x}. */
@@ -224,13 +152,35 @@ public final class Activations {
                                         float[] dx, int dxOff) {
         checkGrad("Activations.softplusBackward", n, "x", x, xOff, dy, dyOff, dx, dxOff);
         checkSoftplus("Activations.softplusBackward", beta, threshold);
-        Chunks.elements(n, (from, to) -> {
-            if (VECTOR) {
-                VectorActivations.softplusBackward(to - from, beta, threshold, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            } else {
-                ScalarActivations.softplusBackward(to - from, beta, threshold, x, xOff + from, dy, dyOff + from, dx, dxOff + from);
-            }
-        });
+        grad(n, x, xOff, dy, dyOff, dx, dxOff, VECTOR
+                ? (m, a, ao, b, bo, c, co) ->
+                        VectorActivations.softplusBackward(m, beta, threshold, a, ao, b, bo, c, co)
+                : (m, a, ao, b, bo, c, co) ->
+                        ScalarActivations.softplusBackward(m, beta, threshold, a, ao, b, bo, c, co));
+    }
+
+    /** A forward kernel over {@code n} elements: {@code x -> y}. */
+    @FunctionalInterface
+    private interface MapKernel {
+        void run(int n, float[] x, int xOff, float[] y, int yOff);
+    }
+
+    /** A backward kernel over {@code n} elements: {@code (saved, dy) -> dx}. */
+    @FunctionalInterface
+    private interface GradKernel {
+        void run(int n, float[] saved, int savedOff, float[] dy, int dyOff, float[] dx, int dxOff);
+    }
+
+    /** Runs a checked forward kernel over fixed chunks of the span (see {@link Chunks}). */
+    private static void map(int n, float[] x, int xOff, float[] y, int yOff, MapKernel kernel) {
+        Chunks.elements(n, (from, to) -> kernel.run(to - from, x, xOff + from, y, yOff + from));
+    }
+
+    /** Runs a checked backward kernel over fixed chunks of the span. */
+    private static void grad(int n, float[] saved, int savedOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                             GradKernel kernel) {
+        Chunks.elements(n, (from, to) ->
+                kernel.run(to - from, saved, savedOff + from, dy, dyOff + from, dx, dxOff + from));
     }
 
     private static void checkMap(String routine, int n, float[] x, int xOff, float[] y, int yOff) {

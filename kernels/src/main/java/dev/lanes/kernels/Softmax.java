@@ -24,61 +24,59 @@ public final class Softmax {
     /** {@code y[r] = softmax(x[r])} for every row. */
     public static void softmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Softmax.softmax", rows, cols, x, xOff, y, yOff);
-        Chunks.rows(rows, cols, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = r * cols;
-                if (VECTOR) {
-                    VectorSoftmax.softmax(cols, x, xOff + o, y, yOff + o);
-                } else {
-                    ScalarSoftmax.softmax(cols, x, xOff + o, y, yOff + o);
-                }
-            }
-        });
+        eachRow(rows, cols, x, xOff, y, yOff, VECTOR ? VectorSoftmax::softmax : ScalarSoftmax::softmax);
     }
 
     /** {@code y[r] = log_softmax(x[r]) = x[r] - max - log(sum(exp(x[r] - max)))} for every row. */
     public static void logSoftmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
         checkMap("Softmax.logSoftmax", rows, cols, x, xOff, y, yOff);
-        Chunks.rows(rows, cols, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = r * cols;
-                if (VECTOR) {
-                    VectorSoftmax.logSoftmax(cols, x, xOff + o, y, yOff + o);
-                } else {
-                    ScalarSoftmax.logSoftmax(cols, x, xOff + o, y, yOff + o);
-                }
-            }
-        });
+        eachRow(rows, cols, x, xOff, y, yOff, VECTOR ? VectorSoftmax::logSoftmax : ScalarSoftmax::logSoftmax);
     }
 
     /** {@code dx = y * (dy - sum(dy * y))} per row, given the softmax output {@code y}. */
     public static void softmaxBackward(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
                                        float[] dx, int dxOff) {
         checkBackward("Softmax.softmaxBackward", rows, cols, y, yOff, dy, dyOff, dx, dxOff);
-        Chunks.rows(rows, cols, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = r * cols;
-                if (VECTOR) {
-                    VectorSoftmax.softmaxBackward(cols, y, yOff + o, dy, dyOff + o, dx, dxOff + o);
-                } else {
-                    ScalarSoftmax.softmaxBackward(cols, y, yOff + o, dy, dyOff + o, dx, dxOff + o);
-                }
-            }
-        });
+        eachRowGrad(rows, cols, y, yOff, dy, dyOff, dx, dxOff,
+                VECTOR ? VectorSoftmax::softmaxBackward : ScalarSoftmax::softmaxBackward);
     }
 
     /** {@code dx = dy - exp(y) * sum(dy)} per row, given the log-softmax output {@code y}. */
     public static void logSoftmaxBackward(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
                                           float[] dx, int dxOff) {
         checkBackward("Softmax.logSoftmaxBackward", rows, cols, y, yOff, dy, dyOff, dx, dxOff);
+        eachRowGrad(rows, cols, y, yOff, dy, dyOff, dx, dxOff,
+                VECTOR ? VectorSoftmax::logSoftmaxBackward : ScalarSoftmax::logSoftmaxBackward);
+    }
+
+    /** A kernel over one row of {@code n} values: {@code x -> y}. */
+    @FunctionalInterface
+    private interface RowKernel {
+        void run(int n, float[] x, int xOff, float[] y, int yOff);
+    }
+
+    /** A backward kernel over one row: {@code (y, dy) -> dx}. */
+    @FunctionalInterface
+    private interface RowGradKernel {
+        void run(int n, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff);
+    }
+
+    /** Runs {@code kernel} on every row, the rows split into fixed chunks (see {@link Chunks}). */
+    private static void eachRow(int rows, int cols, float[] x, int xOff, float[] y, int yOff, RowKernel kernel) {
         Chunks.rows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
-                if (VECTOR) {
-                    VectorSoftmax.logSoftmaxBackward(cols, y, yOff + o, dy, dyOff + o, dx, dxOff + o);
-                } else {
-                    ScalarSoftmax.logSoftmaxBackward(cols, y, yOff + o, dy, dyOff + o, dx, dxOff + o);
-                }
+                kernel.run(cols, x, xOff + o, y, yOff + o);
+            }
+        });
+    }
+
+    private static void eachRowGrad(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
+                                    float[] dx, int dxOff, RowGradKernel kernel) {
+        Chunks.rows(rows, cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * cols;
+                kernel.run(cols, y, yOff + o, dy, dyOff + o, dx, dxOff + o);
             }
         });
     }

@@ -9,4 +9,5 @@ module dev.lanes.nn {
     exports dev.lanes.nn.init;
     exports dev.lanes.nn.layers;
     exports dev.lanes.nn.losses;
+    exports dev.lanes.nn.optim;
 }

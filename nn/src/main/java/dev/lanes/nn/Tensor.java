@@ -83,6 +83,20 @@ public final class Tensor {
         return new Tensor(new float[] {value}, 0, new int[0], new int[0]);
     }
 
+    /**
+     * The float array this tensor's values live in, shared, not copied (like {@code ByteBuffer.array()}).
+     * Element {@code (i0, i1, ...)} is at {@code arrayOffset() + i0 * strides()[0] + i1 * strides()[1] + ...}.
+     * For kernels that work on raw arrays (optimizers, file readers); writing through it bypasses autograd.
+     */
+    public float[] array() {
+        return data;
+    }
+
+    /** Where element {@code (0, 0, ...)} sits in {@link #array()}. */
+    public int arrayOffset() {
+        return offset;
+    }
+
     /** A tensor over {@code values} without copying them (like {@code torch.from_numpy}). */
     public static Tensor wrap(float[] values, int... shape) {
         Shapes.checkShape(shape);

@@ -1,0 +1,2 @@
+/** Learning-rate schedules, like {@code torch.optim.lr_scheduler}. */
+package dev.lanes.nn.optim.lr;

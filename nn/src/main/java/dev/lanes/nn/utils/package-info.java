@@ -1,0 +1,2 @@
+/** Gradient clipping and regularisation penalties, like {@code torch.nn.utils}. */
+package dev.lanes.nn.utils;

@@ -69,6 +69,7 @@ public final class VectorGemm implements GemmBackend {
         final float[] tile = new float[GemmConfig.MAX_MR * NR];
         final float[] tail = new float[V];
         final float[] sums = new float[GEMV_TILE];
+        final float[] rowSums = new float[4 * V];
 
         float[] packedB(int size) {
             if (packedB.length < size) {
@@ -351,7 +352,8 @@ public final class VectorGemm implements GemmBackend {
         if (!trans) {
             forEach(parallel, tiles, tile -> {
                 int from = tile * GEMV_TILE;
-                dotRows(from, Math.min(rows, from + GEMV_TILE), cols, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
+                dotRows(from, Math.min(rows, from + GEMV_TILE), cols, alpha, a, aOff, lda, x, xOff, beta, y, yOff,
+                        SCRATCH.get().rowSums);
             });
         } else {
             forEach(parallel, tiles, tile -> {
@@ -364,13 +366,13 @@ public final class VectorGemm implements GemmBackend {
 
     /** {@code y[i] = alpha * dot(A[i, :], x) + beta * y[i]} for rows {@code [from, to)}. */
     private static void dotRows(int from, int to, int cols, float alpha, float[] a, int aOff, int lda,
-                                float[] x, int xOff, float beta, float[] y, int yOff) {
+                                float[] x, int xOff, float beta, float[] y, int yOff, float[] rowSums) {
         int i = from;
         for (; i + 4 <= to; i += 4) {
-            dot4(cols, alpha, a, aOff + i * lda, lda, x, xOff, beta, y, yOff + i);
+            dot4(cols, alpha, a, aOff + i * lda, lda, x, xOff, beta, y, yOff + i, rowSums);
         }
         for (; i < to; i++) {
-            y[yOff + i] = ScalarGemm.combine(alpha, dot(cols, a, aOff + i * lda, x, xOff), beta, y[yOff + i]);
+            y[yOff + i] = ScalarGemm.combine(alpha, dot(cols, a, aOff + i * lda, x, xOff, rowSums), beta, y[yOff + i]);
         }
     }
 
@@ -378,7 +380,7 @@ public final class VectorGemm implements GemmBackend {
      * One dot product with two accumulators (even and odd vector steps) and a scalar tail; {@link #dot4}
      * does exactly the same arithmetic for four rows at once, so a row's result does not depend on grouping.
      */
-    private static float dot(int len, float[] a, int ai, float[] x, int xi) {
+    private static float dot(int len, float[] a, int ai, float[] x, int xi, float[] rowSums) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
         int p = 0;
@@ -390,7 +392,8 @@ public final class VectorGemm implements GemmBackend {
             s0 = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, x, xi + p), s0);
             p += V;
         }
-        float sum = VectorMath.sumLanes(s0.add(s1));
+        s0.add(s1).intoArray(rowSums, 0);
+        float sum = VectorMath.sumLanes(rowSums, 0);
         for (; p < len; p++) {
             sum = Math.fma(a[ai + p], x[xi + p], sum);
         }
@@ -398,7 +401,7 @@ public final class VectorGemm implements GemmBackend {
     }
 
     private static void dot4(int len, float alpha, float[] a, int ai, int lda, float[] x, int xi,
-                             float beta, float[] y, int yi) {
+                             float beta, float[] y, int yi, float[] rowSums) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
         FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
         int a1 = ai + lda, a2 = ai + 2 * lda, a3 = ai + 3 * lda;
@@ -423,10 +426,15 @@ public final class VectorGemm implements GemmBackend {
             s30 = FloatVector.fromArray(S, a, a3 + p).fma(x0, s30);
             p += V;
         }
-        float t0 = VectorMath.sumLanes(s00.add(s01));
-        float t1 = VectorMath.sumLanes(s10.add(s11));
-        float t2 = VectorMath.sumLanes(s20.add(s21));
-        float t3 = VectorMath.sumLanes(s30.add(s31));
+        // The four lane sums go through memory: see VectorMath.sumLanes(float[], int) for why.
+        s00.add(s01).intoArray(rowSums, 0);
+        s10.add(s11).intoArray(rowSums, V);
+        s20.add(s21).intoArray(rowSums, 2 * V);
+        s30.add(s31).intoArray(rowSums, 3 * V);
+        float t0 = VectorMath.sumLanes(rowSums, 0);
+        float t1 = VectorMath.sumLanes(rowSums, V);
+        float t2 = VectorMath.sumLanes(rowSums, 2 * V);
+        float t3 = VectorMath.sumLanes(rowSums, 3 * V);
         for (; p < len; p++) {
             float xp = x[xi + p];
             t0 = Math.fma(a[ai + p], xp, t0);

@@ -217,6 +217,24 @@ public final class VectorMath {
         return v.lane(0);
     }
 
+    /**
+     * The same sum as {@link #sumLanes(FloatVector)}, bit for bit, of a vector already stored at
+     * {@code lanes[off .. off + S.length())}, added in scalar code in the same pairwise order. For kernels that
+     * reduce several vectors at once: inlining one {@code sumLanes} per vector can exhaust C2's inlining
+     * budget, and a Vector API call left out of line falls back to a boxing Java implementation (GEMV's four
+     * row sums did, allocating on every call).
+     */
+    public static float sumLanes(float[] lanes, int off) {
+        // Lane 0 of v + rotate(v, h) for h = L/2, L/4, ..., 1 only ever reads lanes below h, and float
+        // addition commutes exactly, so halving in place gives the vector version's result.
+        for (int h = S.length() / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                lanes[off + i] += lanes[off + i + h];
+            }
+        }
+        return lanes[off];
+    }
+
     private static final VectorShuffle<Float> ROTATE_32 = VectorShuffle.iota(S, 32, 1, true);
     private static final VectorShuffle<Float> ROTATE_16 = VectorShuffle.iota(S, 16, 1, true);
     private static final VectorShuffle<Float> ROTATE_8 = VectorShuffle.iota(S, 8, 1, true);

@@ -121,4 +121,22 @@ class VectorMathTest {
         }
         return out[0];
     }
+
+    /** The in-memory lane sum must be the vector one bit for bit: GEMV's one- and four-row paths rely on it. */
+    @Test
+    void sumLanesInMemoryMatchesTheVectorSum() {
+        var species = FloatVector.SPECIES_PREFERRED;
+        java.util.Random random = new java.util.Random(17);
+        float[] values = new float[species.length()];
+        float[] copy = new float[species.length() + 3];
+        for (int trial = 0; trial < 1000; trial++) {
+            for (int i = 0; i < values.length; i++) {
+                // Mixed magnitudes make the result depend on the order of the additions.
+                values[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(9) - 4));
+            }
+            System.arraycopy(values, 0, copy, 3, values.length);
+            float expected = VectorMath.sumLanes(FloatVector.fromArray(species, values, 0));
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(VectorMath.sumLanes(copy, 3)), "trial " + trial);
+        }
+    }
 }

@@ -33,6 +33,11 @@ public final class Activations {
             this.approximate = approximate;
         }
 
+        /** {@code "none"} (the exact erf form) or {@code "tanh"}. */
+        public String approximate() {
+            return approximate;
+        }
+
         @Override
         public Tensor forward(Tensor x) {
             return F.gelu(x, approximate);
@@ -80,6 +85,10 @@ public final class Activations {
             this.slope = negativeSlope;
         }
 
+        public float negativeSlope() {
+            return slope;
+        }
+
         @Override
         public Tensor forward(Tensor x) {
             return x.leakyRelu(slope);
@@ -101,6 +110,10 @@ public final class Activations {
 
         public ELU(float alpha) {
             this.alpha = alpha;
+        }
+
+        public float alpha() {
+            return alpha;
         }
 
         @Override
@@ -127,6 +140,14 @@ public final class Activations {
             this.threshold = threshold;
         }
 
+        public float beta() {
+            return beta;
+        }
+
+        public float threshold() {
+            return threshold;
+        }
+
         @Override
         public Tensor forward(Tensor x) {
             return x.softplus(beta, threshold);
@@ -146,6 +167,11 @@ public final class Activations {
             this.dim = dim;
         }
 
+        /** The dimension the softmax runs over, as given (may be negative). */
+        public int dim() {
+            return dim;
+        }
+
         @Override
         public Tensor forward(Tensor x) {
             return x.softmax(dim);
@@ -163,6 +189,11 @@ public final class Activations {
 
         public LogSoftmax(int dim) {
             this.dim = dim;
+        }
+
+        /** The dimension the log-softmax runs over, as given (may be negative). */
+        public int dim() {
+            return dim;
         }
 
         @Override

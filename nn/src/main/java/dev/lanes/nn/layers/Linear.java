@@ -67,6 +67,11 @@ public class Linear extends Module {
         return bias;
     }
 
+    /** The activation fused into this layer's GEMM ({@code IDENTITY} for a plain {@code nn.Linear}). */
+    public Activation activation() {
+        return activation;
+    }
+
     public int inFeatures() {
         return inFeatures;
     }

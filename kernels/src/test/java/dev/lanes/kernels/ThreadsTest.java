@@ -30,13 +30,19 @@ class ThreadsTest {
     void usesSeveralThreadsAndNestedLoopsStayOnTheirThread() {
         Threads.setCount(2);
         Set<String> names = ConcurrentHashMap.newKeySet();
+        long deadline = System.nanoTime() + 10_000_000_000L;
         Threads.parallelFor(64, i -> {
             String outer = Thread.currentThread().getName();
             names.add(outer);
+            // Wait for the other thread to take a task, rather than hope it does within a few timed tasks:
+            // on a loaded machine one thread can be descheduled for milliseconds.
+            while (names.size() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
             busyWait();
             Threads.parallelFor(4, j -> assertEquals(outer, Thread.currentThread().getName()));
         });
-        assertEquals(2, names.size(), "64 tasks of 0.1 ms on 2 threads should use both: " + names);
+        assertEquals(2, names.size(), "64 tasks on 2 threads should use both (waited up to 10 s): " + names);
     }
 
     @Test

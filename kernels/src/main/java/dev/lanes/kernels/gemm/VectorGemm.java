@@ -348,20 +348,30 @@ public final class VectorGemm implements GemmBackend {
                      float[] x, int xOff, float beta, float[] y, int yOff) {
         boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) rows * cols >= PARALLEL_MIN_WORK / 4;
         int outputs = trans ? cols : rows;
-        int tiles = (outputs + GEMV_TILE - 1) / GEMV_TILE;
+        // Serial: tiles of GEMV_TILE outputs (the trans path's L1 scratch row). Parallel: about four tiles per
+        // thread, so a 512-output layer is shared too. Every output's arithmetic is the same whatever the
+        // tiling (one dot product, or one FMA per row in row order), so results do not depend on it.
+        int tileSize = parallel
+                ? Math.min(GEMV_TILE, Math.max(64, roundUp((outputs + 4 * Threads.count() - 1) / (4 * Threads.count()), 16)))
+                : GEMV_TILE;
+        int tiles = (outputs + tileSize - 1) / tileSize;
         if (!trans) {
             forEach(parallel, tiles, tile -> {
-                int from = tile * GEMV_TILE;
-                dotRows(from, Math.min(rows, from + GEMV_TILE), cols, alpha, a, aOff, lda, x, xOff, beta, y, yOff,
+                int from = tile * tileSize;
+                dotRows(from, Math.min(rows, from + tileSize), cols, alpha, a, aOff, lda, x, xOff, beta, y, yOff,
                         SCRATCH.get().rowSums);
             });
         } else {
             forEach(parallel, tiles, tile -> {
-                int from = tile * GEMV_TILE;
-                int width = Math.min(GEMV_TILE, cols - from);
+                int from = tile * tileSize;
+                int width = Math.min(tileSize, cols - from);
                 axpyRows(rows, from, width, alpha, a, aOff, lda, x, xOff, beta, y, yOff, SCRATCH.get().sums);
             });
         }
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return (value + multiple - 1) / multiple * multiple;
     }
 
     /** {@code y[i] = alpha * dot(A[i, :], x) + beta * y[i]} for rows {@code [from, to)}. */

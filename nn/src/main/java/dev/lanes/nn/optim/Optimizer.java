@@ -282,7 +282,8 @@ public abstract class Optimizer {
     /**
      * A deep copy of the optimizer's state, like PyTorch's {@code optimizer.state_dict()}: per parameter
      * index (counting through the groups in order) its step and buffers, and per group every option,
-     * resolved, with the indices of its parameters.
+     * resolved, with the indices of its parameters. The step is a 0-dimensional float32 tensor, as PyTorch's
+     * (exact up to 2^24 steps).
      */
     public OptimizerState stateDict() {
         List<String> names = stateNames();

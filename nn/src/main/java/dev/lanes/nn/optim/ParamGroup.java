@@ -86,6 +86,11 @@ public final class ParamGroup {
         return Collections.unmodifiableMap(options);
     }
 
+    /** Sets every given option as the group's own (values already checked by the optimizer). */
+    void replaceOptions(Map<String, Double> values) {
+        options.putAll(values);
+    }
+
     void attach(Optimizer optimizer) {
         if (owner != null && owner != optimizer) {
             throw new IllegalArgumentException("ParamGroup: the group already belongs to another optimizer");

@@ -3,8 +3,8 @@ package dev.lanes.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lanes.kernels.Activation;
 import dev.lanes.nn.layers.Linear;
+import dev.lanes.nn.simple.MLP;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Seed 000's beginner MLP (3 inputs, 4 hidden, 1 sigmoid output, loss {@code 0.5 * sum((y - o)^2)}, plain
  * gradient descent with lr 0.1 for 1000 epochs on x = [0, 1, 1], y = 0, then a prediction for [1, 0, 0]).
- * Its hand-written backward is reproduced here in double precision, and Lanes' autograd must take the same
- * steps from the same initial weights.
+ * Its hand-written backward is reproduced here in double precision, and Lanes' beginner {@link MLP} (autograd
+ * and SGD underneath) must take the same steps from the same initial weights.
  */
 class SeedBeginnerMlpTest {
     @ParameterizedTest
@@ -35,9 +35,10 @@ class SeedBeginnerMlpTest {
         }
         bO[0] = random.nextDouble();
 
-        // Lanes: Linear layers hold (out, in) weights, the transpose of the seed's (in, out) lists.
-        Linear hidden = new Linear(3, 4, true, activation.equals("sigmoid") ? Activation.SIGMOID : Activation.RELU);
-        Linear output = new Linear(4, 1, true, Activation.SIGMOID);
+        // Lanes' beginner MLP, whose Linear layers hold (out, in) weights, the transpose of the seed's lists.
+        MLP mlp = new MLP(3, 4, 1, activation, 1L).log(null);
+        Linear hidden = (Linear) mlp.model().get(0);
+        Linear output = (Linear) mlp.model().get(1);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 4; j++) {
@@ -53,7 +54,7 @@ class SeedBeginnerMlpTest {
 
         double[] x = {0, 1, 1};
         double y = 0, lr = 0.1;
-        Tensor xt = Tensor.of(new float[] {0, 1, 1}, 1, 3), yt = Tensor.of(new float[] {0}, 1, 1);
+        Tensor xt = Tensor.of(new float[] {0, 1, 1}, 1, 3);
         for (int epoch = 0; epoch < 1000; epoch++) {
             // The seed's forward and backward.
             double[] h = new double[4];
@@ -76,23 +77,9 @@ class SeedBeginnerMlpTest {
             for (int j = 0; j < 4; j++) {
                 bH[j] -= lr * hiddenDelta[j];
             }
-
-            // Lanes: the same loss, autograd, and the same update.
-            Tensor pred = output.forward(hidden.forward(xt));
-            Tensor diff = pred.sub(yt);
-            Tensor loss = diff.mul(diff).sum().mul(0.5f);
-            hidden.zeroGrad();
-            output.zeroGrad();
-            loss.backward();
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
-                for (Tensor p : hidden.parameters()) {
-                    p.addScaled_((float) -lr, p.grad());
-                }
-                for (Tensor p : output.parameters()) {
-                    p.addScaled_((float) -lr, p.grad());
-                }
-            }
         }
+        // Lanes: the same loss and the same per-sample update, by autograd and SGD.
+        mlp.train(new float[] {0, 1, 1}, new float[] {0}, 1000, lr);
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 4; j++) {
                 assertEquals(wIh[i][j], hidden.weight().get(j, i), 1e-4, "weights_input_hidden[" + i + "][" + j + "]");
@@ -111,6 +98,7 @@ class SeedBeginnerMlpTest {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             float got = output.forward(hidden.forward(Tensor.of(new float[] {1, 0, 0}, 1, 3))).item();
             assertEquals(want, got, 1e-4, "prediction for [1, 0, 0]");
+            assertEquals(got, mlp.predict(new float[] {1, 0, 0})[0]);
         }
     }
 

@@ -22,8 +22,8 @@ import java.util.Set;
  * the header.
  *
  * <pre>{@code
- * Safetensors.saveModel(Path.of("mlp.safetensors"), model);           // PyTorch: model.load_state_dict(load_file(...))
- * Safetensors.loadModel(Path.of("from_torch.safetensors"), model, true);
+ * Safetensors.saveModel(Path.of("mlp.safetensors"), model);  // PyTorch: model.load_state_dict(load_file(path))
+ * Safetensors.loadModel(Path.of("torch.safetensors"), model, true);  // from save_file(model.state_dict(), path)
  * }</pre>
  *
  * <p>Saving is atomic ({@link SafetensorsWriter}); loading checks the whole file before it allocates tensor

@@ -56,6 +56,10 @@ public final class SafetensorsWriter {
     private final Map<String, Item> items = new LinkedHashMap<>();
     private Map<String, String> metadata;
 
+    /** An empty writer: no tensors, no metadata section. */
+    public SafetensorsWriter() {
+    }
+
     /**
      * Adds a float32 tensor. Its values are read when {@link #write} runs.
      *

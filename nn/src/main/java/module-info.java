@@ -7,6 +7,7 @@ module dev.lanes.nn {
 
     exports dev.lanes.nn;
     exports dev.lanes.nn.init;
+    exports dev.lanes.nn.io;
     exports dev.lanes.nn.layers;
     exports dev.lanes.nn.losses;
     exports dev.lanes.nn.optim;

@@ -260,4 +260,16 @@ class ModuleTest {
         net.zeroGrad();
         net.parameters().forEach(p -> assertNull(p.grad()));
     }
+
+    /** Fine-tuning's "replace the head": the new module takes the old one's place and names. */
+    @Test
+    void sequentialSetReplacesAModuleInPlace() {
+        Sequential model = new Sequential(new Linear(4, 3), new Activations.ReLU(), new Linear(3, 2));
+        Linear head = new Linear(3, 5);
+        model.set(2, head);
+        assertSame(head, model.get(2));
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), new ArrayList<>(model.stateDict().keySet()));
+        assertArrayEquals(new int[] {1, 5}, model.forward(Tensor.zeros(1, 4)).shape());
+        assertThrows(IndexOutOfBoundsException.class, () -> model.set(3, new Linear(1, 1)));
+    }
 }

@@ -24,6 +24,18 @@ public class Sequential extends Module {
         return layers.get(index);
     }
 
+    /**
+     * Replaces the module at {@code index} (PyTorch's {@code model[index] = module}), e.g. a new head for
+     * fine-tuning. Its parameters take the old one's names ({@code "2.weight"}). Returns this.
+     */
+    public Sequential set(int index, Module module) {
+        if (index < 0 || index >= layers.size()) {
+            throw new IndexOutOfBoundsException("Sequential.set: index " + index + " is not in [0, " + layers.size() + ")");
+        }
+        layers.set(index, registerModule(String.valueOf(index), module));
+        return this;
+    }
+
     public int size() {
         return layers.size();
     }

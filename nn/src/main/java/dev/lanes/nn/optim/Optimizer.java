@@ -183,10 +183,8 @@ public abstract class Optimizer {
             if (p == null) {
                 throw new IllegalArgumentException(name() + ": a parameter is null");
             }
-            if (!p.requiresGrad()) {
-                throw new IllegalArgumentException(name() + ": a parameter of shape " + Arrays.toString(p.shape())
-                        + " does not require grad; freeze parameters by leaving them out of the optimizer or by requiresGrad(false) after creating it");
-            }
+            // A frozen parameter (requiresGrad false) is accepted, as in PyTorch: it never gets a gradient, so
+            // step() skips it, and `new Adam(model.parameters())` after freezing a backbone just works.
             if (!p.isContiguous()) {
                 throw new IllegalArgumentException(name() + ": a parameter of shape " + Arrays.toString(p.shape())
                         + " with strides " + Arrays.toString(p.strides()) + " is not contiguous; optimizers update parameters in place"

@@ -92,7 +92,11 @@ class OptimizerTest {
         assertEquals(1, adam.paramGroups().size());
         Tensor transposed = Tensor.zeros(3, 4).t().requiresGrad(true);
         fails(() -> new SGD(List.of(transposed)), "not contiguous", "[4, 3]");
-        fails(() -> new SGD(List.of(Tensor.zeros(2))), "does not require grad");
+        // A frozen parameter is accepted as in PyTorch, and left alone by step().
+        Tensor frozen = Tensor.ones(2);
+        SGD sgd = new SGD(List.of(frozen), 0.1);
+        sgd.step();
+        assertEquals(1f, frozen.get(0));
     }
 
     @Test

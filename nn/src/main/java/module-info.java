@@ -6,6 +6,7 @@ module dev.lanes.nn {
     requires transitive dev.lanes.kernels;
 
     exports dev.lanes.nn;
+    exports dev.lanes.nn.data;
     exports dev.lanes.nn.init;
     exports dev.lanes.nn.layers;
     exports dev.lanes.nn.losses;

@@ -27,8 +27,9 @@ interface Canvas {
     void clip(double x, double y, double w, double h);
 
     /**
-     * Text whose vertical middle (of capitals) is at {@code y}; {@code vertical} turns it 90 degrees to read
-     * upwards, with {@code x} then the vertical middle and {@code y} the anchor position along the text.
+     * Text placed by its anchor at {@code x} and the middle of its capitals at {@code y}. With
+     * {@code vertical} it is turned 90 degrees to read upwards: then the middle of the capitals lies on the
+     * vertical line {@code x} and the anchor is at height {@code y}.
      */
     void text(String s, double x, double y, TextSize size, Anchor anchor, boolean vertical, int rgb);
 

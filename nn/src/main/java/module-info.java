@@ -6,6 +6,7 @@ module dev.lanes.nn {
     requires transitive dev.lanes.kernels;
 
     exports dev.lanes.nn;
+    exports dev.lanes.nn.data;
     exports dev.lanes.nn.init;
     exports dev.lanes.nn.io;
     exports dev.lanes.nn.layers;
@@ -13,4 +14,5 @@ module dev.lanes.nn {
     exports dev.lanes.nn.optim;
     exports dev.lanes.nn.inference;
     exports dev.lanes.nn.simple;
+    exports dev.lanes.nn.train;
 }

@@ -10,4 +10,5 @@ module dev.lanes.nn {
     exports dev.lanes.nn.layers;
     exports dev.lanes.nn.losses;
     exports dev.lanes.nn.optim;
+    exports dev.lanes.nn.optim.lr;
 }

@@ -11,4 +11,6 @@ module dev.lanes.nn {
     exports dev.lanes.nn.losses;
     exports dev.lanes.nn.optim;
     exports dev.lanes.nn.optim.lr;
+    exports dev.lanes.nn.train;
+    exports dev.lanes.nn.utils;
 }

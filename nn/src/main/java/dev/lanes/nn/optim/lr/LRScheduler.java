@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.WeakHashMap;
 
@@ -66,7 +65,10 @@ public abstract class LRScheduler {
     /** For the composites, which start their children instead of stepping themselves. */
     @SuppressWarnings("this-escape")
     LRScheduler(Optimizer optimizer, boolean initialStep) {
-        this.optimizer = Objects.requireNonNull(optimizer, "LRScheduler: optimizer is null");
+        if (optimizer == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": optimizer is null");
+        }
+        this.optimizer = optimizer;
         List<ParamGroup> groups = optimizer.paramGroups();
         baseLrs = new double[groups.size()];
         for (int i = 0; i < baseLrs.length; i++) {
@@ -84,7 +86,10 @@ public abstract class LRScheduler {
      * by {@link OneCycleLR}), if any.
      */
     public static OptionalDouble initialLr(ParamGroup group) {
-        Double v = INITIAL_LR.get(Objects.requireNonNull(group, "LRScheduler.initialLr: group is null"));
+        if (group == null) {
+            throw new IllegalArgumentException("LRScheduler.initialLr: group is null");
+        }
+        Double v = INITIAL_LR.get(group);
         return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
     }
 

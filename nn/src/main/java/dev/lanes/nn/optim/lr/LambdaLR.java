@@ -15,8 +15,8 @@ public final class LambdaLR extends LRScheduler {
 
     /** One function for every group. */
     public LambdaLR(Optimizer optimizer, IntToDoubleFunction lambda) {
-        if (lambda == null) {
-            throw new IllegalArgumentException("LambdaLR: lr_lambda is null");
+        if (lambda == null || optimizer == null) {
+            throw new IllegalArgumentException("LambdaLR: optimizer or lr_lambda is null");
         }
         this.lambdas = java.util.Collections.nCopies(optimizer.paramGroups().size(), lambda);
         super(optimizer);
@@ -24,8 +24,11 @@ public final class LambdaLR extends LRScheduler {
 
     /** One function per group, in the optimizer's group order. */
     public LambdaLR(Optimizer optimizer, List<IntToDoubleFunction> lambdas) {
-        if (lambdas == null || lambdas.contains(null)) {
+        if (lambdas == null || lambdas.stream().anyMatch(java.util.Objects::isNull)) {
             throw new IllegalArgumentException("LambdaLR: lr_lambdas is null or holds null");
+        }
+        if (optimizer == null) {
+            throw new IllegalArgumentException("LambdaLR: optimizer is null");
         }
         if (lambdas.size() != optimizer.paramGroups().size()) {
             throw new IllegalArgumentException("LambdaLR: expected " + optimizer.paramGroups().size()

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * {@code torch.optim.lr_scheduler.ReduceLROnPlateau}: multiplies every group's learning rate by
@@ -75,7 +74,10 @@ public final class ReduceLROnPlateau {
 
     /** A builder with PyTorch's defaults. */
     public static Builder builder(Optimizer optimizer) {
-        return new Builder(Objects.requireNonNull(optimizer, "ReduceLROnPlateau: optimizer is null"));
+        if (optimizer == null) {
+            throw new IllegalArgumentException("ReduceLROnPlateau: optimizer is null");
+        }
+        return new Builder(optimizer);
     }
 
     private static double[] filled(int n, double v) {

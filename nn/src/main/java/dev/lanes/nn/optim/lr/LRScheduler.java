@@ -282,8 +282,11 @@ public abstract class LRScheduler {
         restoreState(state);
     }
 
-    /** Copies the checked state into this scheduler's fields; composites split it among their children. */
-    void restoreState(Map<String, double[]> state) {
+    /**
+     * Copies a checked state dict into this scheduler's fields (the groups' learning rates are already set).
+     * A subclass that adds keys in {@link #stateDict()} overrides this too and calls {@code super}.
+     */
+    protected void restoreState(Map<String, double[]> state) {
         lastEpoch = (int) state.get("last_epoch")[0];
         stepCount = (int) state.get("step_count")[0];
         baseLrs = state.get("base_lrs").clone();

@@ -138,7 +138,7 @@ public final class SequentialLR extends LRScheduler {
     }
 
     @Override
-    void restoreState(Map<String, double[]> state) {
+    protected void restoreState(Map<String, double[]> state) {
         lastEpoch = (int) state.get("last_epoch")[0];
         lastLr = state.get("last_lr").clone();
         Composites.restoreChildren(state, schedulers);

@@ -1,13 +1,22 @@
 package dev.lanes.examples;
 
+import dev.lanes.nn.F;
+import dev.lanes.nn.GradMode;
 import dev.lanes.nn.Tensor;
+import dev.lanes.nn.data.Batch;
+import dev.lanes.nn.data.DataLoader;
 import dev.lanes.nn.data.Mnist;
 import dev.lanes.nn.data.TensorDataset;
 import dev.lanes.nn.inference.InferencePlan;
 import dev.lanes.nn.layers.Module;
+import dev.lanes.nn.optim.Optimizer;
+import dev.lanes.nn.train.Chart;
+import dev.lanes.nn.train.History;
+import dev.lanes.nn.train.ProgressLine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.ToDoubleFunction;
 
 /** What the examples share: finding the data sets that {@code scripts/data/fetch.sh} downloads, and options. */
 final class Examples {
@@ -69,6 +78,82 @@ final class Examples {
             }
         }
         return best;
+    }
+
+    /** What {@link #fit} measured: the per-epoch history and the training throughput (test passes excluded). */
+    record Fit(History history, double trainSeconds, double samplesPerSecond) {}
+
+    /**
+     * The usual PyTorch training loop, with a progress line: for each epoch, {@code zeroGrad}, forward,
+     * cross-entropy, backward, {@code step} per batch, then {@code testAccuracy} on the model in eval mode.
+     * Records {@code train_loss} and {@code test_accuracy} per epoch.
+     */
+    static Fit fit(Module model, Optimizer optimizer, DataLoader loader, int epochs, ToDoubleFunction<Module> testAccuracy) {
+        ProgressLine progress = ProgressLine.builder(epochs, loader.size()).build();
+        History history = new History();
+        long trainNanos = 0, samples = 0;
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            model.train();
+            progress.startEpoch();
+            double lossSum = 0;
+            int steps = 0;
+            long start = System.nanoTime();
+            for (Batch batch : loader) {
+                optimizer.zeroGrad();
+                Tensor loss = F.crossEntropy(model.forward(batch.inputs()), batch.targets());
+                loss.backward();
+                optimizer.step();
+                float value = loss.item();
+                lossSum += value;
+                steps++;
+                samples += batch.size();
+                progress.step(batch.size(), "loss", value);
+            }
+            trainNanos += System.nanoTime() - start;
+            double accuracy = testAccuracy.applyAsDouble(model);
+            history.addEpoch(epoch, "train_loss", lossSum / steps, "test_accuracy", accuracy);
+            progress.endEpoch("loss", lossSum / steps, "test_acc", accuracy);
+        }
+        double seconds = trainNanos / 1e9;
+        return new Fit(history, seconds, samples / seconds);
+    }
+
+    /** Test accuracy by {@code model.forward} in eval mode without autograd, {@code batch} rows at a time (any model). */
+    static double accuracyByForward(Module model, TensorDataset test, int batch) {
+        model.eval();
+        float[] labels = test.targets().toArray();
+        int rows = labels.length, correct = 0;
+        try (var scope = GradMode.noGrad()) {
+            for (int start = 0; start < rows; start += batch) {
+                int n = Math.min(batch, rows - start);
+                Tensor logits = model.forward(test.inputs().slice(0, start, start + n)).contiguous();
+                int classes = logits.size(1);
+                float[] values = logits.array();
+                for (int i = 0; i < n; i++) {
+                    if (argmax(values, logits.arrayOffset() + i * classes, classes) == (int) labels[start + i]) {
+                        correct++;
+                    }
+                }
+            }
+        }
+        return rows == 0 ? Double.NaN : (double) correct / rows;
+    }
+
+    /** Writes a chart as PNG or SVG, by the file's extension. */
+    static void writeChart(Chart chart, Path file) throws IOException {
+        if (file.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+            chart.writePng(file);
+        } else {
+            chart.writeSvg(file);
+        }
+    }
+
+    /** Checks a {@code --dataset} value: one of the MNIST-format sets that fetch.sh knows. */
+    static String dataset(String name) {
+        if (!name.equals("mnist") && !name.equals("fashion-mnist")) {
+            throw new IllegalArgumentException("--dataset must be mnist or fashion-mnist, got " + name);
+        }
+        return name;
     }
 
     static String required(String flag, String value) {

@@ -20,87 +20,93 @@ import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
- * Transfer learning in four moves: pretrain, save, load, fine-tune. A {@code 784-256-128-5} MLP learns
- * MNIST digits 0-4 on all their training images and is saved as safetensors. A fresh model loads those
- * weights, freezes the two hidden layers, gets a new head, and learns digits 5-9 from only
- * {@code --shots} labelled images (default 50 per digit), training the head alone. The same network trained
- * from scratch on the same few images is the baseline: the pretrained features should do clearly better.
+ * Transfer learning in four moves: pretrain, save, load, fine-tune. A {@code 784-256-128-10} MLP learns the
+ * ten MNIST digits and is saved as safetensors. A fresh model loads those weights, freezes its first
+ * {@code --freeze} layers (default 2: both hidden layers), gets a new two-way head, and learns a new task,
+ * "is the digit odd?", from only {@code --shots} labelled images per digit (default 10, so 100 in all),
+ * training only what is not frozen. The baseline is the same network trained from scratch on the same
+ * 100 images: the pretrained features should do far better.
  *
- * <p>Usage: {@code ./lanes run dev.lanes.examples.FineTune [--shots N] [--epochs N] [--data DIR]}.
+ * <p>Usage: {@code ./lanes run FineTune [--shots N] [--freeze 0|1|2] [--epochs N] [--data DIR]}.
  */
 public final class FineTune {
     private FineTune() {}
 
-    /** The results: test accuracy on digits 5-9 of the fine-tuned model and of the from-scratch baseline. */
+    /** The results: digit accuracy of the pretrained model, parity accuracy of the fine-tuned one and of the baseline. */
     record Result(double pretrainAccuracy, double fineTunedAccuracy, double scratchAccuracy) {}
 
     public static void main(String[] args) throws IOException {
-        int shots = 50, epochs = 30;
+        int shots = 10, epochs = 30, freeze = 2;
         Path data = null;
         for (int i = 0; i < args.length; i += 2) {
             String value = Examples.required(args[i], i + 1 < args.length ? args[i + 1] : null);
             switch (args[i]) {
                 case "--shots" -> shots = Integer.parseInt(value);
                 case "--epochs" -> epochs = Integer.parseInt(value);
+                case "--freeze" -> freeze = Integer.parseInt(value);
                 case "--data" -> data = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shots N --epochs N --data DIR");
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shots N --freeze 0|1|2 --epochs N --data DIR");
             }
         }
         Mnist mnist = Examples.loadMnist(data, "mnist", Mnist.Options.DEFAULT.flatten().normalize());
         Path checkpoint = Files.createTempFile("lanes-pretrained", ".safetensors");
         try {
-            Result r = run(mnist, shots, epochs, checkpoint);
-            System.out.printf(Locale.ROOT, "fine-tuned (frozen pretrained features, new head): %.2f %%  vs  trained from scratch: %.2f %%%n",
+            Result r = run(mnist, shots, freeze, epochs, checkpoint);
+            System.out.printf(Locale.ROOT, "odd or even, test accuracy: fine-tuned %.2f %%  vs  trained from scratch %.2f %%%n",
                     100 * r.fineTunedAccuracy(), 100 * r.scratchAccuracy());
         } finally {
             Files.deleteIfExists(checkpoint);
         }
     }
 
-    static Result run(Mnist mnist, int shotsPerDigit, int epochs, Path checkpoint) throws IOException {
-        TensorDataset lowTrain = digits(mnist.train(), 0, 5, Integer.MAX_VALUE);
-        TensorDataset lowTest = digits(mnist.test(), 0, 5, Integer.MAX_VALUE);
-        TensorDataset highFew = digits(mnist.train(), 5, 10, shotsPerDigit);
-        TensorDataset highTest = digits(mnist.test(), 5, 10, Integer.MAX_VALUE);
+    static Result run(Mnist mnist, int shotsPerDigit, int frozenLayers, int epochs, Path checkpoint) throws IOException {
+        if (frozenLayers < 0 || frozenLayers > 2) {
+            throw new IllegalArgumentException("--freeze must be 0, 1 or 2 (hidden layers), got " + frozenLayers);
+        }
+        TensorDataset fewParity = parity(fewPerDigit(mnist.train(), shotsPerDigit));
+        TensorDataset testParity = parity(mnist.test());
 
-        // 1. Pretrain on digits 0-4 and save.
-        Sequential pretrained = model(new Generator(1));
-        train(pretrained, lowTrain, 1, 128, 1e-3, 1);
-        double pretrainAccuracy = accuracy(pretrained, lowTest);
-        System.out.printf(Locale.ROOT, "pretrained on digits 0-4 (%d images): test accuracy %.2f %%%n", lowTrain.size(), 100 * pretrainAccuracy);
+        // 1. Pretrain on the ten digits and save.
+        Sequential pretrained = model(new Generator(1), 10);
+        train(pretrained, mnist.train(), 1, 128, 1);
+        double pretrainAccuracy = Examples.accuracy(pretrained, mnist.test());
+        System.out.printf(Locale.ROOT, "pretrained on the ten digits (%d images): test accuracy %.2f %%%n", mnist.train().size(),
+                100 * pretrainAccuracy);
         Safetensors.saveModel(checkpoint, pretrained);
 
-        // 2. Load into a fresh model, freeze the features, replace the head, train the head alone.
-        Sequential fineTuned = model(new Generator(2));
+        // 2. Load into a fresh model, freeze the first layers, replace the head, train the rest on the new task.
+        Sequential fineTuned = model(new Generator(2), 10);
         Safetensors.loadModel(checkpoint, fineTuned, true);
-        fineTuned.get(0).requiresGrad(false);
-        fineTuned.get(1).requiresGrad(false);
-        fineTuned.set(2, new Linear(128, 5, true, Activation.IDENTITY, new Generator(3)));
-        float[] frozenBefore = ((Linear) fineTuned.get(0)).weight().toArray();
-        System.out.printf("fine-tuning on digits 5-9 with %d labelled images: %d of %d parameters trainable%n",
-                highFew.size(), trainable(fineTuned), fineTuned.parameterCount());
-        train(fineTuned, highFew, epochs, 32, 1e-2, 4);
-        if (!Arrays.equals(frozenBefore, ((Linear) fineTuned.get(0)).weight().toArray())) {
+        for (int layer = 0; layer < frozenLayers; layer++) {
+            fineTuned.get(layer).requiresGrad(false);
+        }
+        fineTuned.set(2, new Linear(128, 2, true, Activation.IDENTITY, new Generator(3)));
+        float[] firstLayerBefore = ((Linear) fineTuned.get(0)).weight().toArray();
+        System.out.printf("fine-tuning for odd/even with %d labelled images: %d of %d parameters trainable%n",
+                fewParity.size(), trainable(fineTuned), fineTuned.parameterCount());
+        train(fineTuned, fewParity, epochs, 20, 4);
+        boolean firstLayerSame = Arrays.equals(firstLayerBefore, ((Linear) fineTuned.get(0)).weight().toArray());
+        if (frozenLayers > 0 && !firstLayerSame) {
             throw new IllegalStateException("a frozen layer changed during fine-tuning");
         }
-        double fineTunedAccuracy = accuracy(fineTuned, highTest);
+        double fineTunedAccuracy = Examples.accuracy(fineTuned, testParity);
 
         // 3. The baseline: the same network, all of it trained from scratch on the same few images.
-        Sequential scratch = model(new Generator(2));
-        train(scratch, highFew, epochs, 32, 1e-3, 4);
-        double scratchAccuracy = accuracy(scratch, highTest);
+        Sequential scratch = model(new Generator(2), 2);
+        train(scratch, fewParity, epochs, 20, 4);
+        double scratchAccuracy = Examples.accuracy(scratch, testParity);
         return new Result(pretrainAccuracy, fineTunedAccuracy, scratchAccuracy);
     }
 
-    private static Sequential model(Generator generator) {
+    private static Sequential model(Generator generator, int classes) {
         return new Sequential(new Linear(784, 256, true, Activation.RELU, generator),
                 new Linear(256, 128, true, Activation.RELU, generator),
-                new Linear(128, 5, true, Activation.IDENTITY, generator));
+                new Linear(128, classes, true, Activation.IDENTITY, generator));
     }
 
-    private static void train(Sequential model, TensorDataset data, int epochs, int batch, double lr, long seed) {
+    private static void train(Sequential model, TensorDataset data, int epochs, int batch, long seed) {
         model.train();
-        Adam optimizer = new Adam(model.parameters(), lr);
+        Adam optimizer = new Adam(model.parameters(), 1e-3);
         DataLoader loader = DataLoader.builder(data).batchSize(batch).shuffle(seed).build();
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (Batch b : loader) {
@@ -112,25 +118,25 @@ public final class FineTune {
         }
     }
 
-    private static double accuracy(Sequential model, TensorDataset test) {
-        return Examples.accuracy(model, test);
-    }
-
     private static long trainable(Sequential model) {
         return model.parameters().stream().filter(Tensor::requiresGrad).mapToLong(Tensor::numel).sum();
     }
 
-    /** The images of digits {@code [from, to)}, at most {@code perDigit} of each, relabelled {@code 0 .. to-from-1}. */
-    static TensorDataset digits(TensorDataset data, int from, int to, int perDigit) {
+    /** The first {@code perDigit} training images of each digit. */
+    static TensorDataset fewPerDigit(TensorDataset data, int perDigit) {
         float[] labels = data.targets().toArray();
         int[] taken = new int[10];
-        int[] rows = IntStream.range(0, labels.length)
-                .filter(i -> labels[i] >= from && labels[i] < to && taken[(int) labels[i]]++ < perDigit)
-                .toArray();
-        float[] relabelled = new float[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            relabelled[i] = labels[rows[i]] - from;
+        int[] rows = IntStream.range(0, labels.length).filter(i -> taken[(int) labels[i]]++ < perDigit).toArray();
+        return new TensorDataset(data.inputs().indexSelect(rows), data.targets().indexSelect(rows));
+    }
+
+    /** The same images labelled 1 for an odd digit and 0 for an even one. */
+    static TensorDataset parity(TensorDataset data) {
+        float[] labels = data.targets().toArray();
+        float[] odd = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            odd[i] = (int) labels[i] % 2;
         }
-        return new TensorDataset(data.inputs().indexSelect(rows), Tensor.wrap(relabelled, rows.length));
+        return new TensorDataset(data.inputs(), Tensor.wrap(odd, odd.length));
     }
 }

@@ -1,0 +1,76 @@
+package dev.lanes.examples;
+
+import dev.lanes.kernels.Lanes;
+import dev.lanes.nn.Generator;
+import dev.lanes.nn.data.DataLoader;
+import dev.lanes.nn.data.Mnist;
+import dev.lanes.nn.io.Safetensors;
+import dev.lanes.nn.layers.Activations.ReLU;
+import dev.lanes.nn.layers.Conv2d;
+import dev.lanes.nn.layers.Flatten;
+import dev.lanes.nn.layers.Linear;
+import dev.lanes.nn.layers.MaxPool2d;
+import dev.lanes.nn.layers.Module;
+import dev.lanes.nn.layers.Sequential;
+import dev.lanes.nn.optim.Adam;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The small CNN of the nn-core issue on MNIST or Fashion-MNIST:
+ * {@code Conv2d(1,32,3,p=1)-ReLU-MaxPool2-Conv2d(32,64,3,p=1)-ReLU-MaxPool2-Flatten-Linear(3136,128)-ReLU-Linear(128,10)},
+ * Adam, batch 64. Three epochs reach 99 % on MNIST; Fashion-MNIST is the harder set (about 91-92 %).
+ *
+ * <p>Usage: {@code ./lanes run MnistCnn [--dataset mnist|fashion-mnist] [--epochs N] [--lr X] [--seed S]
+ * [--data DIR] [--out FILE.safetensors] [--chart FILE.svg|.png]}.
+ */
+public final class MnistCnn {
+    private MnistCnn() {}
+
+    public static void main(String[] args) throws IOException {
+        String dataset = "mnist";
+        int epochs = 3;
+        double lr = 1e-3;
+        long seed = 7;
+        Path data = null, out = null, chart = null;
+        for (int i = 0; i < args.length; i += 2) {
+            String value = Examples.required(args[i], i + 1 < args.length ? args[i + 1] : null);
+            switch (args[i]) {
+                case "--dataset" -> dataset = Examples.dataset(value);
+                case "--epochs" -> epochs = Integer.parseInt(value);
+                case "--lr" -> lr = Double.parseDouble(value);
+                case "--seed" -> seed = Long.parseLong(value);
+                case "--data" -> data = Path.of(value);
+                case "--out" -> out = Path.of(value);
+                case "--chart" -> chart = Path.of(value);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; options: --dataset mnist|fashion-mnist --epochs N --lr X --seed S --data DIR --out FILE --chart FILE");
+            }
+        }
+        System.out.println(Lanes.describe());
+        Mnist mnist = Examples.loadMnist(data, dataset, Mnist.Options.DEFAULT.normalize());
+        Module model = cnn(new Generator(seed));
+        System.out.println(model);
+        DataLoader loader = DataLoader.builder(mnist.train()).batchSize(64).shuffle(seed).build();
+        Examples.Fit fit = Examples.fit(model, new Adam(model.parameters(), lr), loader, epochs,
+                m -> Examples.accuracyByForward(m, mnist.test(), 500));
+        System.out.printf(Locale.ROOT, "%s CNN: %d epochs in %.1f s, %.0f samples/s; test accuracy %.2f %%%n", dataset, epochs,
+                fit.trainSeconds(), fit.samplesPerSecond(), 100 * fit.history().last("test_accuracy"));
+        if (out != null) {
+            Safetensors.saveModel(out, model);
+            System.out.println("saved " + out);
+        }
+        if (chart != null) {
+            Examples.writeChart(fit.history().chart(dataset + " CNN", "train_loss", "test_accuracy"), chart);
+            System.out.println("chart: " + chart);
+        }
+    }
+
+    static Module cnn(Generator generator) {
+        int[] three = {3}, one = {1};
+        return new Sequential(new Conv2d(1, 32, three, one, one, one, 1, true, generator), new ReLU(), new MaxPool2d(2),
+                new Conv2d(32, 64, three, one, one, one, 1, true, generator), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(3136, 128, true, null, generator), new ReLU(), new Linear(128, 10, true, null, generator));
+    }
+}

@@ -10,6 +10,7 @@ import dev.lanes.nn.data.TensorDataset;
 import dev.lanes.nn.inference.InferencePlan;
 import dev.lanes.nn.layers.Module;
 import dev.lanes.nn.optim.Optimizer;
+import dev.lanes.nn.optim.lr.LRScheduler;
 import dev.lanes.nn.train.Chart;
 import dev.lanes.nn.train.History;
 import dev.lanes.nn.train.ProgressLine;
@@ -89,6 +90,12 @@ final class Examples {
      * Records {@code train_loss} and {@code test_accuracy} per epoch.
      */
     static Fit fit(Module model, Optimizer optimizer, DataLoader loader, int epochs, ToDoubleFunction<Module> testAccuracy) {
+        return fit(model, optimizer, null, loader, epochs, testAccuracy);
+    }
+
+    /** The same, stepping {@code schedule} (if not null) once per epoch, as PyTorch's epoch-based schedulers expect. */
+    static Fit fit(Module model, Optimizer optimizer, LRScheduler schedule, DataLoader loader, int epochs,
+                   ToDoubleFunction<Module> testAccuracy) {
         ProgressLine progress = ProgressLine.builder(epochs, loader.size()).build();
         History history = new History();
         long trainNanos = 0, samples = 0;
@@ -110,6 +117,9 @@ final class Examples {
                 progress.step(batch.size(), "loss", value);
             }
             trainNanos += System.nanoTime() - start;
+            if (schedule != null) {
+                schedule.step();
+            }
             double accuracy = testAccuracy.applyAsDouble(model);
             history.addEpoch(epoch, "train_loss", lossSum / steps, "test_accuracy", accuracy);
             progress.endEpoch("loss", lossSum / steps, "test_acc", accuracy);

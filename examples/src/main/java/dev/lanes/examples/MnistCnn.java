@@ -13,6 +13,7 @@ import dev.lanes.nn.layers.MaxPool2d;
 import dev.lanes.nn.layers.Module;
 import dev.lanes.nn.layers.Sequential;
 import dev.lanes.nn.optim.Adam;
+import dev.lanes.nn.optim.lr.CosineAnnealingLR;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,7 +21,8 @@ import java.util.Locale;
 /**
  * The small CNN of the nn-core issue on MNIST or Fashion-MNIST:
  * {@code Conv2d(1,32,3,p=1)-ReLU-MaxPool2-Conv2d(32,64,3,p=1)-ReLU-MaxPool2-Flatten-Linear(3136,128)-ReLU-Linear(128,10)},
- * Adam, batch 64. Three epochs reach 99 % on MNIST; Fashion-MNIST is the harder set (about 91-92 %).
+ * Adam with a cosine learning-rate schedule over the epochs, batch 64. Four epochs reach 99 % on MNIST;
+ * Fashion-MNIST is the harder set.
  *
  * <p>Usage: {@code ./lanes run MnistCnn [--dataset mnist|fashion-mnist] [--epochs N] [--lr X] [--seed S]
  * [--data DIR] [--out FILE.safetensors] [--chart FILE.svg|.png]}.
@@ -30,7 +32,7 @@ public final class MnistCnn {
 
     public static void main(String[] args) throws IOException {
         String dataset = "mnist";
-        int epochs = 3;
+        int epochs = 4;
         double lr = 1e-3;
         long seed = 7;
         Path data = null, out = null, chart = null;
@@ -53,7 +55,8 @@ public final class MnistCnn {
         Module model = cnn(new Generator(seed));
         System.out.println(model);
         DataLoader loader = DataLoader.builder(mnist.train()).batchSize(64).shuffle(seed).build();
-        Examples.Fit fit = Examples.fit(model, new Adam(model.parameters(), lr), loader, epochs,
+        Adam optimizer = new Adam(model.parameters(), lr);
+        Examples.Fit fit = Examples.fit(model, optimizer, new CosineAnnealingLR(optimizer, epochs), loader, epochs,
                 m -> Examples.accuracyByForward(m, mnist.test(), 500));
         System.out.printf(Locale.ROOT, "%s CNN: %d epochs in %.1f s, %.0f samples/s; test accuracy %.2f %%%n", dataset, epochs,
                 fit.trainSeconds(), fit.samplesPerSecond(), 100 * fit.history().last("test_accuracy"));

@@ -13,13 +13,15 @@ import dev.lanes.nn.layers.Linear;
 import dev.lanes.nn.layers.Module;
 import dev.lanes.nn.layers.Sequential;
 import dev.lanes.nn.optim.Adam;
+import dev.lanes.nn.optim.lr.CosineAnnealingLR;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The main demo: trains {@code Linear(784,512)-ReLU-Linear(512,256)-ReLU-Linear(256,10)} on MNIST with Adam,
+ * The main demo: trains {@code Linear(784,512)-ReLU-Linear(512,256)-ReLU-Linear(256,10)} on MNIST with Adam
+ * and a cosine learning-rate schedule over the epochs,
  * shows a progress line, reports test accuracy and samples/s, saves the model as safetensors (loadable by
  * PyTorch's {@code load_state_dict}), loads it into a fresh model and predicts with it.
  *
@@ -40,7 +42,8 @@ public final class MnistMlp {
         System.out.println(model);
         Adam optimizer = new Adam(model.parameters(), o.lr);
         DataLoader loader = DataLoader.builder(mnist.train()).batchSize(o.batch).shuffle(o.seed).build();
-        Examples.Fit fit = Examples.fit(model, optimizer, loader, o.epochs, m -> Examples.accuracy(m, mnist.test()));
+        Examples.Fit fit = Examples.fit(model, optimizer, new CosineAnnealingLR(optimizer, o.epochs), loader, o.epochs,
+                m -> Examples.accuracy(m, mnist.test()));
         double accuracy = fit.history().last("test_accuracy");
         System.out.printf(Locale.ROOT, "trained %d epochs in %.1f s: %.0f samples/s; test accuracy %.2f %%%n",
                 o.epochs, fit.trainSeconds(), fit.samplesPerSecond(), 100 * accuracy);
@@ -79,7 +82,7 @@ public final class MnistMlp {
             predicted[i] = Examples.argmax(logits, 0, 10);
             expected[i] = (int) test.targets().get(i);
         }
-        System.out.println("first " + count + " test digits: predicted " + Arrays.toString(predicted) + ", labels "
+        System.out.println("first " + count + " test images: predicted " + Arrays.toString(predicted) + ", labels "
                 + Arrays.toString(expected));
     }
 

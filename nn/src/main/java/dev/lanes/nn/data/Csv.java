@@ -169,8 +169,12 @@ public final class Csv {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
-            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return read(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()), file.toString(), options);
+            if (!gzip) {
+                return read(new InputStreamReader(raw, StandardCharsets.UTF_8.newDecoder()), file.toString(), options);
+            }
+            try (InputStream in = new GZIPInputStream(raw, 1 << 16)) { // closing it frees the inflater's native memory
+                return read(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()), file.toString(), options);
+            }
         } catch (ZipException e) {
             throw new IOException("Csv.read: " + file + " is not a valid gzip file: " + e.getMessage(), e);
         } catch (EOFException e) {

@@ -91,7 +91,8 @@ public final class DataLoader implements Iterable<Batch> {
     /** The number of batches in an epoch ({@code len(loader)}). */
     public int size() {
         int n = dataset.size();
-        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+        // (n - 1) / b + 1 rather than (n + b - 1) / b, which overflows for batchSize(Integer.MAX_VALUE).
+        return dropLast ? n / batchSize : n == 0 ? 0 : (n - 1) / batchSize + 1;
     }
 
     /**
@@ -128,8 +129,8 @@ public final class DataLoader implements Iterable<Batch> {
                 if (next >= batches) {
                     throw new NoSuchElementException("DataLoader: the epoch has " + batches + " batches");
                 }
-                int from = next * batchSize;
-                int to = Math.min(n, from + batchSize);
+                int from = next * batchSize; // < n, so no overflow
+                int to = (int) Math.min(n, (long) from + batchSize);
                 next++;
                 return dataset.batch(Arrays.copyOfRange(order, from, to));
             }

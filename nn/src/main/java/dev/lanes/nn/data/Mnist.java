@@ -193,7 +193,15 @@ public record Mnist(TensorDataset train, TensorDataset test) {
         raw.mark(2);
         boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
         raw.reset();
-        InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
+        if (!gzip) {
+            return readIdx(raw, false, fileSize, expectedMagic, where);
+        }
+        try (InputStream in = new GZIPInputStream(raw, 1 << 16)) { // closing it frees the inflater's native memory
+            return readIdx(in, true, fileSize, expectedMagic, where);
+        }
+    }
+
+    private static Idx readIdx(InputStream in, boolean gzip, long fileSize, int expectedMagic, String where) throws IOException {
         String unit = gzip ? " bytes decompressed" : " bytes";
         DataInputStream data = new DataInputStream(in);
         int expectedDims = expectedMagic & 0xFF;

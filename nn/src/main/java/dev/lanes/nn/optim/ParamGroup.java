@@ -86,9 +86,19 @@ public final class ParamGroup {
         return Collections.unmodifiableMap(options);
     }
 
-    /** Sets every given option as the group's own (values already checked by the optimizer). */
+    /**
+     * Takes the given option values (already checked by the optimizer). A value equal to the optimizer's
+     * default is not made the group's own, so that setting the default later (e.g. {@code sgd.momentum(0.9)}
+     * after {@code loadStateDict}) still reaches the group, as it would have before loading.
+     */
     void replaceOptions(Map<String, Double> values) {
-        options.putAll(values);
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            if (owner != null && e.getValue().equals(owner.defaultOption(e.getKey()))) {
+                options.remove(e.getKey());
+            } else {
+                options.put(e.getKey(), e.getValue());
+            }
+        }
     }
 
     void attach(Optimizer optimizer) {

@@ -304,4 +304,24 @@ class OptimizerStateTest {
         assertEquals(1.0, OptimizerState.parseParamGroups("[{\"nesterov\": true, \"params\": []}]").get(0).options().get("nesterov"));
         assertEquals(List.of(3, 4), OptimizerState.parseParamGroups("[{\"params\": [3, 4], \"a\\\"b\": -2.5E-3}]").get(0).params());
     }
+
+    /** After loading a state, setting a default still reaches the groups that did not choose their own. */
+    @Test
+    void defaultsSetAfterLoadingStillApply() {
+        Tensor w = Tensor.zeros(3).requiresGrad(true);
+        SGD source = new SGD(List.of(w), 0.1);
+        SGD target = new SGD(List.of(w), 0.1);
+        target.loadStateDict(source.stateDict());
+        target.momentum(0.9);
+        assertEquals(0.9, target.paramGroups().get(0).get("momentum"));
+        Tensor b = Tensor.zeros(2).requiresGrad(true);
+        SGD own = new SGD(List.of(b), 0.1);
+        own.addParamGroup(ParamGroup.of(List.of(w)).set("momentum", 0.5));
+        SGD reloaded = new SGD(List.of(b), 0.1);
+        reloaded.addParamGroup(ParamGroup.of(List.of(w)));
+        reloaded.loadStateDict(own.stateDict());
+        reloaded.momentum(0.9);
+        assertEquals(0.9, reloaded.paramGroups().get(0).get("momentum"));
+        assertEquals(0.5, reloaded.paramGroups().get(1).get("momentum"), "a loaded value of its own stays");
+    }
 }

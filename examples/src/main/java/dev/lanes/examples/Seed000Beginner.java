@@ -66,7 +66,7 @@ public final class Seed000Beginner {
     }
 
     static Result run(long seed, PrintStream out) {
-        out.println("== The hand-written MLP, as lanes' beginner API: new MLP(3, 4, 1, \"sigmoid\")");
+        out.println("== The hand-written MLP, as Lanes' beginner API: new MLP(3, 4, 1, \"sigmoid\")");
         int inputSize = 3, hiddenSize = 4, outputSize = 1;
         float[] xTrain = {0, 1, 1};  // one training sample
         float[] yTrain = {0};        // its label (0 or 1)

@@ -94,6 +94,7 @@ install_verified() {
     mkdir -p "$(dirname "$dest")"
     local staging
     staging="$(mktemp -d "$(dirname "$dest")/.$(basename "$dest").XXXXXX")"
+    TMP_DIRS+=("$staging") # removed on exit if a copy fails; after the mv below it no longer exists
     for entry in "$@"; do
         read -r name sum bytes <<< "$entry"
         cp -- "$src/$name" "$staging/$name"

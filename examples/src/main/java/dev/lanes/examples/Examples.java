@@ -5,6 +5,7 @@ import dev.lanes.nn.GradMode;
 import dev.lanes.nn.Tensor;
 import dev.lanes.nn.data.Batch;
 import dev.lanes.nn.data.DataLoader;
+import dev.lanes.nn.data.Datasets;
 import dev.lanes.nn.data.Mnist;
 import dev.lanes.nn.data.TensorDataset;
 import dev.lanes.nn.inference.InferencePlan;
@@ -23,27 +24,21 @@ import java.util.function.ToDoubleFunction;
 final class Examples {
     private Examples() {}
 
-    /**
-     * The folder of a data set fetched by {@code scripts/data/fetch.sh}: {@code explicit} if given, else
-     * {@code $LANES_DATA/name}, else {@code ~/.cache/lanes/data/name} (the script's defaults).
-     */
-    static Path dataDir(Path explicit, String name) {
-        if (explicit != null) {
-            return explicit;
-        }
-        String root = System.getenv("LANES_DATA");
-        return root != null && !root.isEmpty() ? Path.of(root, name)
-                : Path.of(System.getProperty("user.home"), ".cache", "lanes", "data", name);
-    }
-
     /** Loads an MNIST-format data set, or stops with what to run to fetch it. */
     static Mnist loadMnist(Path explicit, String name, Mnist.Options options) throws IOException {
-        Path dir = dataDir(explicit, name);
+        Path dir = explicit != null ? explicit : Datasets.cacheDir(name); // where scripts/data/fetch.sh puts it
         if (!Files.isDirectory(dir)) {
             throw new IllegalStateException("no " + name + " data in " + dir + ": run scripts/data/fetch.sh " + name
                     + " (it downloads into $LANES_DATA or ~/.cache/lanes/data), or pass --data DIR");
         }
         return Mnist.load(dir, options);
+    }
+
+    /** Pixels scaled to [0, 1] and normalised with the data set's own mean and standard deviation. */
+    static Mnist.Options normalized(String dataset, boolean flat) {
+        Mnist.Options options = dataset.equals("fashion-mnist")
+                ? Mnist.Options.DEFAULT.normalize(0.2860f, 0.3530f) : Mnist.Options.DEFAULT.normalize();
+        return flat ? options.flatten() : options;
     }
 
     /**

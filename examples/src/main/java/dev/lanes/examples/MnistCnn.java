@@ -51,7 +51,7 @@ public final class MnistCnn {
             }
         }
         System.out.println(Lanes.describe());
-        Mnist mnist = Examples.loadMnist(data, dataset, Mnist.Options.DEFAULT.normalize());
+        Mnist mnist = Examples.loadMnist(data, dataset, Examples.normalized(dataset, false));
         Module model = cnn(new Generator(seed));
         System.out.println(model);
         DataLoader loader = DataLoader.builder(mnist.train()).batchSize(64).shuffle(seed).build();

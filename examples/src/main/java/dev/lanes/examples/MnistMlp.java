@@ -35,7 +35,7 @@ public final class MnistMlp {
     public static void main(String[] args) throws IOException {
         Options o = Options.parse(args);
         System.out.println(Lanes.describe());
-        Mnist mnist = Examples.loadMnist(o.data, o.dataset, Mnist.Options.DEFAULT.flatten().normalize());
+        Mnist mnist = Examples.loadMnist(o.data, o.dataset, Examples.normalized(o.dataset, true));
 
         Generator generator = new Generator(o.seed);
         Module model = mlp(generator);

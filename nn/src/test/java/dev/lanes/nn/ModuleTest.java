@@ -270,6 +270,9 @@ class ModuleTest {
         assertSame(head, model.get(2));
         assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), new ArrayList<>(model.stateDict().keySet()));
         assertArrayEquals(new int[] {1, 5}, model.forward(Tensor.zeros(1, 4)).shape());
+        Linear last = new Linear(3, 4);
+        assertSame(last, model.set(-1, last).get(2), "model[-1] = head");
         assertThrows(IndexOutOfBoundsException.class, () -> model.set(3, new Linear(1, 1)));
+        assertThrows(IndexOutOfBoundsException.class, () -> model.set(-4, new Linear(1, 1)));
     }
 }

@@ -153,6 +153,9 @@ public final class InferencePlan {
         }
         checkSpan("input", input, inOff, (long) rows * inputFeatures);
         checkSpan("output", output, outOff, (long) rows * outputFeatures);
+        if (input == output && inOff < outOff + (long) rows * outputFeatures && outOff < inOff + (long) rows * inputFeatures) {
+            throw new IllegalArgumentException("InferencePlan.run: output overlaps input; give it an array or span of its own");
+        }
         if (rows == 0) {
             return;
         }
@@ -178,9 +181,6 @@ public final class InferencePlan {
             src = dst;
             srcOff = dstOff;
             width = step.outWidth(width);
-        }
-        if (steps.isEmpty()) {
-            System.arraycopy(input, inOff, output, outOff, rows * width);
         }
     }
 

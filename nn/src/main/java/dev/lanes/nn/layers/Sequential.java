@@ -26,11 +26,16 @@ public class Sequential extends Module {
 
     /**
      * Replaces the module at {@code index} (PyTorch's {@code model[index] = module}), e.g. a new head for
-     * fine-tuning. Its parameters take the old one's names ({@code "2.weight"}). Returns this.
+     * fine-tuning; a negative index counts from the end ({@code model[-1] = head}). Its parameters take the
+     * old one's names ({@code "2.weight"}). Returns this.
      */
     public Sequential set(int index, Module module) {
-        if (index < 0 || index >= layers.size()) {
-            throw new IndexOutOfBoundsException("Sequential.set: index " + index + " is not in [0, " + layers.size() + ")");
+        if (index < -layers.size() || index >= layers.size()) {
+            throw new IndexOutOfBoundsException("Sequential.set: index " + index + " is not in [" + -layers.size() + ", "
+                    + layers.size() + ")");
+        }
+        if (index < 0) {
+            index += layers.size();
         }
         layers.set(index, registerModule(String.valueOf(index), module));
         return this;

@@ -86,9 +86,9 @@ public final class EarlyStopping {
     private boolean record(double metric, Module model) {
         boolean improved = mode == Mode.MIN ? metric < best - minDelta : metric > best + minDelta;
         if (improved) {
-            if (model != null) {
-                bestState = copy(model.stateDict()); // first, so a failure leaves the counters as they were
-            }
+            // First, so a failure leaves the counters as they were. An improvement reported without a model
+            // drops older weights: restoreBest must not bring back an epoch that is no longer the best.
+            bestState = model != null ? copy(model.stateDict()) : null;
             best = metric;
             bestEpoch = epochs;
             badEpochs = 0;

@@ -67,6 +67,7 @@ public final class ProgressLine {
     private long runStart = Long.MIN_VALUE;
     private long epochStart;
     private long lastPrint;
+    private static final long EPOCH_LINE_INTERVAL_NANOS = 1_000_000_000L;
     private int lastWidth;
     private boolean inEpoch;
 
@@ -161,10 +162,13 @@ public final class ProgressLine {
         String line = render(now, true);
         if (terminal) {
             redraw(line, true);
-        } else {
+            lastPrint = now;
+        } else if (epoch >= epochs || now - lastPrint >= Math.min(logIntervalNanos, EPOCH_LINE_INTERVAL_NANOS)) {
+            // In a log, epochs of a second or more get a line each; a run of very short epochs is thinned
+            // out, and its last epoch always printed.
             write(line + System.lineSeparator());
+            lastPrint = now;
         }
-        lastPrint = now;
         inEpoch = false;
     }
 

@@ -31,6 +31,11 @@ public final class MnistCnn {
     private MnistCnn() {}
 
     public static void main(String[] args) throws IOException {
+        run(args);
+    }
+
+    /** Runs the example with these command-line options and returns the final test accuracy. */
+    static double run(String[] args) throws IOException {
         String dataset = "mnist";
         int epochs = 4;
         double lr = 1e-3;
@@ -68,6 +73,7 @@ public final class MnistCnn {
             Examples.writeChart(fit.history().chart(dataset + " CNN", "train_loss", "test_accuracy"), chart);
             System.out.println("chart: " + chart);
         }
+        return fit.history().last("test_accuracy");
     }
 
     static Module cnn(Generator generator) {

@@ -33,6 +33,11 @@ public final class MnistMlp {
     private MnistMlp() {}
 
     public static void main(String[] args) throws IOException {
+        run(args);
+    }
+
+    /** Runs the demo with these command-line options and returns the final test accuracy. */
+    static double run(String[] args) throws IOException {
         Options o = Options.parse(args);
         System.out.println(Lanes.describe());
         Mnist mnist = Examples.loadMnist(o.data, o.dataset, Examples.normalized(o.dataset, true));
@@ -63,6 +68,7 @@ public final class MnistMlp {
             Examples.writeChart(fit.history().chart(o.dataset + " MLP", "train_loss", "test_accuracy"), o.chart);
             System.out.println("chart: " + o.chart);
         }
+        return accuracy;
     }
 
     /** The MLP, PyTorch's {@code Sequential(Linear, ReLU, Linear, ReLU, Linear)} with the ReLUs fused. */

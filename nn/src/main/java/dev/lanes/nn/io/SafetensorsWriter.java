@@ -1,16 +1,13 @@
 package dev.lanes.nn.io;
 
 import dev.lanes.nn.Tensor;
+import dev.lanes.nn.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds a safetensors file from float32 tensors ({@code F32}) and integer arrays ({@code I64}), written
@@ -163,53 +159,24 @@ public final class SafetensorsWriter {
                     + " bytes, beyond the " + SafetensorsFile.MAX_HEADER_BYTES + " that readers accept");
         }
 
-        Path target = path.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null || target.getFileName() == null) {
+        if (path.toAbsolutePath().getFileName() == null) {
             throw new IllegalArgumentException("SafetensorsWriter.write: " + path + " names no file");
         }
-        String base = target.getFileName().toString();
-        FileChannel ch = null;
-        Path tmp = null;
-        for (int attempt = 0; ch == null; attempt++) {
-            // CREATE_NEW (not createTempFile) so the file gets the usual permissions, not owner-only.
-            tmp = dir.resolve("." + (base.length() > 100 ? base.substring(0, 100) : base) + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (FileAlreadyExistsException taken) {
-                if (attempt == 20) {
-                    throw taken;
+        AtomicFiles.write(path, out -> {
+            Sink sink = new Sink(out);
+            sink.putLong(header.length);
+            sink.putBytes(header);
+            for (Map.Entry<String, Item> e : order) {
+                long before = sink.written();
+                e.getValue().write(sink);
+                long expected = numel(e.getValue().shape()) * e.getValue().dtype().size();
+                if (sink.written() - before != expected) {
+                    throw new IllegalStateException("SafetensorsWriter.write: tensor '" + e.getKey() + "' wrote "
+                            + (sink.written() - before) + " bytes, its header entry says " + expected);
                 }
             }
-        }
-        try {
-            try (FileChannel out = ch) {
-                Sink sink = new Sink(out);
-                sink.putLong(header.length);
-                sink.putBytes(header);
-                for (Map.Entry<String, Item> e : order) {
-                    long before = sink.written();
-                    e.getValue().write(sink);
-                    long expected = numel(e.getValue().shape()) * e.getValue().dtype().size();
-                    if (sink.written() - before != expected) {
-                        throw new IllegalStateException("SafetensorsWriter.write: tensor '" + e.getKey() + "' wrote "
-                                + (sink.written() - before) + " bytes, its header entry says " + expected);
-                    }
-                }
-                sink.flush();
-                out.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (Throwable failure) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException cleanup) {
-                failure.addSuppressed(cleanup);
-            }
-            throw failure;
-        }
-        syncDirectory(dir);
+            sink.flush();
+        });
     }
 
     /** The header bytes: the JSON text padded with spaces to a multiple of 8 (the 8-byte length not included). */
@@ -279,15 +246,6 @@ public final class SafetensorsWriter {
                 throw new IllegalArgumentException("SafetensorsWriter." + method + ": the " + what + " has a lone surrogate U+"
                         + String.format("%04X", (int) c) + " at index " + i + ", which UTF-8 cannot encode");
             }
-        }
-    }
-
-    private static void syncDirectory(Path dir) {
-        // Makes the rename itself durable. Best effort: not every platform can open a directory for this.
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException notSupported) {
-            // the file's contents are already on disk; only the rename's durability is not guaranteed
         }
     }
 

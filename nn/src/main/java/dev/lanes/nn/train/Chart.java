@@ -1,5 +1,6 @@
 package dev.lanes.nn.train;
 
+import dev.lanes.nn.internal.AtomicFiles;
 import dev.lanes.nn.train.Canvas.Anchor;
 import dev.lanes.nn.train.Canvas.TextSize;
 import java.io.IOException;
@@ -104,12 +105,12 @@ public final class Chart {
 
     /** Writes {@link #toSvg()} to {@code file} atomically, creating its folder if needed. */
     public void writeSvg(Path file) throws IOException {
-        AtomicFiles.write(file, toSvg().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeCreatingFolder(file, toSvg().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes {@link #toPng()} to {@code file} atomically, creating its folder if needed. */
     public void writePng(Path file) throws IOException {
-        AtomicFiles.write(file, toPng());
+        AtomicFiles.writeCreatingFolder(file, toPng());
     }
 
     // ------------------------------------------------------------------------------------------- drawing

@@ -1,5 +1,6 @@
 package dev.lanes.nn.train;
 
+import dev.lanes.nn.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -196,7 +197,7 @@ public final class History {
 
     /** Writes {@link #toCsv()} to {@code file} atomically. */
     public void writeCsv(Path file) throws IOException {
-        AtomicFiles.write(file, toCsv().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeCreatingFolder(file, toCsv().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String csv(String xName, Map<String, Track> map) {

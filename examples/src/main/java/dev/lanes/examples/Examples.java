@@ -160,11 +160,4 @@ final class Examples {
         }
         return name;
     }
-
-    static String required(String flag, String value) {
-        if (value == null) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return value;
-    }
 }

@@ -36,18 +36,9 @@ public final class FineTune {
     record Result(double pretrainAccuracy, double fineTunedAccuracy, double scratchAccuracy) {}
 
     public static void main(String[] args) throws IOException {
-        int shots = 10, epochs = 30, freeze = 2;
-        Path data = null;
-        for (int i = 0; i < args.length; i += 2) {
-            String value = Examples.required(args[i], i + 1 < args.length ? args[i + 1] : null);
-            switch (args[i]) {
-                case "--shots" -> shots = Integer.parseInt(value);
-                case "--epochs" -> epochs = Integer.parseInt(value);
-                case "--freeze" -> freeze = Integer.parseInt(value);
-                case "--data" -> data = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --shots N --freeze 0|1|2 --epochs N --data DIR");
-            }
-        }
+        Args a = new Args(args, "--shots N", "--freeze 0|1|2", "--epochs N", "--data DIR");
+        int shots = a.integer("--shots", 10), epochs = a.integer("--epochs", 30), freeze = a.integer("--freeze", 2);
+        Path data = a.path("--data", null);
         Mnist mnist = Examples.loadMnist(data, "mnist", Mnist.Options.DEFAULT.flatten().normalize());
         Path checkpoint = Files.createTempFile("lanes-pretrained", ".safetensors");
         try {

@@ -36,25 +36,13 @@ public final class MnistCnn {
 
     /** Runs the example with these command-line options and returns the final test accuracy. */
     static double run(String[] args) throws IOException {
-        String dataset = "mnist";
-        int epochs = 4;
-        double lr = 1e-3;
-        long seed = 7;
-        Path data = null, out = null, chart = null;
-        for (int i = 0; i < args.length; i += 2) {
-            String value = Examples.required(args[i], i + 1 < args.length ? args[i + 1] : null);
-            switch (args[i]) {
-                case "--dataset" -> dataset = Examples.dataset(value);
-                case "--epochs" -> epochs = Integer.parseInt(value);
-                case "--lr" -> lr = Double.parseDouble(value);
-                case "--seed" -> seed = Long.parseLong(value);
-                case "--data" -> data = Path.of(value);
-                case "--out" -> out = Path.of(value);
-                case "--chart" -> chart = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --dataset mnist|fashion-mnist --epochs N --lr X --seed S --data DIR --out FILE --chart FILE");
-            }
-        }
+        Args a = new Args(args, "--dataset mnist|fashion-mnist", "--epochs N", "--lr X", "--seed S", "--data DIR",
+                "--out FILE.safetensors", "--chart FILE.svg|.png");
+        String dataset = Examples.dataset(a.string("--dataset", "mnist"));
+        int epochs = a.integer("--epochs", 4);
+        double lr = a.real("--lr", 1e-3);
+        long seed = a.longInteger("--seed", 7);
+        Path data = a.path("--data", null), out = a.path("--out", null), chart = a.path("--chart", null);
         System.out.println(Lanes.describe());
         Mnist mnist = Examples.loadMnist(data, dataset, Examples.normalized(dataset, false));
         Module model = cnn(new Generator(seed));

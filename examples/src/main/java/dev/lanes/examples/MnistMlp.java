@@ -94,28 +94,11 @@ public final class MnistMlp {
 
     private record Options(String dataset, int epochs, int batch, double lr, long seed, Path data, Path out, Path chart) {
         static Options parse(String[] args) {
-            int epochs = 2, batch = 128;
-            double lr = 1e-3;
-            long seed = 42;
-            String dataset = "mnist";
-            Path data = null, out = Path.of("mnist-mlp.safetensors"), chart = null;
-            for (int i = 0; i < args.length; i++) {
-                String value = i + 1 < args.length ? args[i + 1] : null;
-                switch (args[i]) {
-                    case "--dataset" -> dataset = Examples.dataset(Examples.required(args[i], value));
-                    case "--epochs" -> epochs = Integer.parseInt(Examples.required(args[i], value));
-                    case "--batch" -> batch = Integer.parseInt(Examples.required(args[i], value));
-                    case "--lr" -> lr = Double.parseDouble(Examples.required(args[i], value));
-                    case "--seed" -> seed = Long.parseLong(Examples.required(args[i], value));
-                    case "--data" -> data = Path.of(Examples.required(args[i], value));
-                    case "--out" -> out = Path.of(Examples.required(args[i], value));
-                    case "--chart" -> chart = Path.of(Examples.required(args[i], value));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; options: --dataset mnist|fashion-mnist --epochs N --batch B --lr X --seed S --data DIR --out FILE --chart FILE");
-                }
-                i++;
-            }
-            return new Options(dataset, epochs, batch, lr, seed, data, out, chart);
+            Args a = new Args(args, "--dataset mnist|fashion-mnist", "--epochs N", "--batch B", "--lr X", "--seed S",
+                    "--data DIR", "--out FILE", "--chart FILE.svg|.png");
+            return new Options(Examples.dataset(a.string("--dataset", "mnist")), a.integer("--epochs", 2),
+                    a.integer("--batch", 128), a.real("--lr", 1e-3), a.longInteger("--seed", 42), a.path("--data", null),
+                    a.path("--out", Path.of("mnist-mlp.safetensors")), a.path("--chart", null));
         }
     }
 }

@@ -54,15 +54,8 @@ public final class Seed000Beginner {
     }
 
     public static void main(String[] args) {
-        long seed = 0;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--seed")) {
-                seed = Long.parseLong(Examples.required(args[i], i + 1 < args.length ? args[++i] : null));
-            } else {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; options: --seed S");
-            }
-        }
-        run(seed, System.out);
+        Args a = new Args(args, "--seed S");
+        run(a.longInteger("--seed", 0), System.out);
     }
 
     static Result run(long seed, PrintStream out) {

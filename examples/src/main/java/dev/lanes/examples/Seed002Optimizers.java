@@ -96,24 +96,12 @@ public final class Seed002Optimizers {
             }));
 
     public static void main(String[] args) throws IOException {
-        Path out = Path.of("target", "seed002");
-        int steps = 300;
-        long seed = 2;
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--out" -> out = Path.of(Examples.required(args[i], value));
-                case "--steps" -> steps = Integer.parseInt(Examples.required(args[i], value));
-                case "--seed" -> seed = Long.parseLong(Examples.required(args[i], value));
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --out DIR --steps N --seed S");
-            }
-            i++;
-        }
+        Args a = new Args(args, "--out DIR", "--steps N", "--seed S");
+        int steps = a.integer("--steps", 300);
         if (steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
-        run(seed, steps, out, System.out);
+        run(a.longInteger("--seed", 2), steps, a.path("--out", Path.of("target", "seed002")), System.out);
     }
 
     static Result run(long seed, int steps, Path outDir, PrintStream out) throws IOException {

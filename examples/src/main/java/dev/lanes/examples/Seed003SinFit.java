@@ -53,18 +53,8 @@ public final class Seed003SinFit {
                   double accumulationChange) {}
 
     public static void main(String[] args) throws IOException {
-        Path out = Path.of("target", "seed003");
-        long seed = 3;
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--out" -> out = Path.of(Examples.required(args[i], value));
-                case "--seed" -> seed = Long.parseLong(Examples.required(args[i], value));
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --out DIR --seed S");
-            }
-            i++;
-        }
-        run(seed, out, System.out);
+        Args a = new Args(args, "--out DIR", "--seed S");
+        run(a.longInteger("--seed", 3), a.path("--out", Path.of("target", "seed003")), System.out);
     }
 
     static Result run(long seed, Path outDir, PrintStream out) throws IOException {

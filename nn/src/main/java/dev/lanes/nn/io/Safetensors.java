@@ -121,9 +121,10 @@ public final class Safetensors {
     }
 
     /**
-     * Loads weights into a module, like {@code model.load_state_dict(load_file(path), strict)}. The whole file
-     * is read and validated, and every key and shape checked against {@link Module#stateDict()}, before any
-     * weight changes: on an error the module is untouched. With {@code strict}, keys missing from the file
+     * Loads weights into a module, like {@code model.load_state_dict(load_file(path), strict)}. The header is
+     * validated and every key and shape checked against {@link Module#stateDict()} before any tensor data is
+     * read (a file for another model is refused without reading it), and the tensors the module takes are
+     * read and converted before any weight changes: on an error the module is untouched. With {@code strict}, keys missing from the file
      * or unknown to the module are errors; a shape mismatch always is. Integer tensors (such as
      * {@code num_batches_tracked}) and F16/BF16 weights are converted to float32 exactly.
      *
@@ -132,34 +133,41 @@ public final class Safetensors {
      *     missing, unexpected and mismatched key with its shape
      */
     public static IncompatibleKeys loadModel(Path path, Module module, boolean strict) throws IOException {
-        SafetensorsFile file = load(path);
         Map<String, Tensor> own = module.stateDict();
-        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            String key = e.getKey();
-            if (!file.contains(key)) {
-                missing.add(key);
-            } else if (!Arrays.equals(file.shape(key), e.getValue().shape())) {
-                mismatched.add(key + ": file " + Arrays.toString(file.shape(key)) + ", module " + Arrays.toString(e.getValue().shape()));
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
+        // Keys and shapes are checked against the header, before any tensor data is read: a large file for
+        // another model is refused without reading it.
+        SafetensorsFile file = SafetensorsFile.read(path, shapes -> {
+            List<String> mismatched = new ArrayList<>();
+            for (Map.Entry<String, Tensor> e : own.entrySet()) {
+                long[] stored = shapes.get(e.getKey());
+                if (stored == null) {
+                    missing.add(e.getKey());
+                } else if (!Arrays.equals(stored, Arrays.stream(e.getValue().shape()).asLongStream().toArray())) {
+                    mismatched.add(e.getKey() + ": file " + Arrays.toString(stored) + ", module " + Arrays.toString(e.getValue().shape()));
+                }
             }
-        }
-        for (String key : file.names()) {
-            if (!own.containsKey(key)) {
-                unexpected.add(key);
+            for (String key : shapes.keySet()) {
+                if (!own.containsKey(key)) {
+                    unexpected.add(key);
+                }
             }
-        }
-        if (!mismatched.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()))) {
-            StringBuilder sb = new StringBuilder("Safetensors.loadModel: safetensors file " + path + " does not fit the module ("
-                    + module.getClass().getSimpleName() + ")");
-            if (strict || !missing.isEmpty()) {
-                sb.append("; missing keys ").append(withShapes(missing, own, null));
+            if (!mismatched.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()))) {
+                StringBuilder sb = new StringBuilder("Safetensors.loadModel: safetensors file " + path + " does not fit the module ("
+                        + module.getClass().getSimpleName() + ")");
+                if (strict || !missing.isEmpty()) {
+                    sb.append("; missing keys ").append(withShapes(missing, k -> Arrays.toString(own.get(k).shape())));
+                }
+                if (strict || !unexpected.isEmpty()) {
+                    sb.append("; unexpected keys ").append(withShapes(unexpected, k -> Arrays.toString(shapes.get(k))));
+                }
+                sb.append("; shape mismatches ").append(mismatched).append("; nothing was loaded");
+                throw new SafetensorsException(sb.toString());
             }
-            if (strict || !unexpected.isEmpty()) {
-                sb.append("; unexpected keys ").append(withShapes(unexpected, null, file));
-            }
-            sb.append("; shape mismatches ").append(mismatched).append("; nothing was loaded");
-            throw new SafetensorsException(sb.toString());
-        }
+            java.util.Set<String> wanted = new java.util.HashSet<>(shapes.keySet());
+            wanted.retainAll(own.keySet());
+            return wanted;
+        });
         Map<String, Tensor> values = new java.util.LinkedHashMap<>();
         for (String key : own.keySet()) {
             if (file.contains(key)) {
@@ -174,11 +182,10 @@ public final class Safetensors {
         return new IncompatibleKeys(missing, unexpected);
     }
 
-    private static List<String> withShapes(List<String> keys, Map<String, Tensor> module, SafetensorsFile file) {
+    private static List<String> withShapes(List<String> keys, java.util.function.Function<String, String> shape) {
         List<String> out = new ArrayList<>();
         for (String k : keys) {
-            int[] shape = module != null ? module.get(k).shape() : file.shape(k);
-            out.add(k + " " + Arrays.toString(shape));
+            out.add(k + " " + shape.apply(k));
         }
         return out;
     }

@@ -147,6 +147,18 @@ public final class SafetensorsFile {
      * positional reads through one reusable buffer.
      */
     static SafetensorsFile read(Path path) throws IOException {
+        return read(path, shapes -> shapes.keySet());
+    }
+
+    /** Decides, from the validated header alone (names and shapes, in file order), which tensors to read. */
+    @FunctionalInterface
+    interface HeaderCheck {
+        /** Returns the names to read, or throws to stop before any tensor data is read. */
+        java.util.Set<String> select(Map<String, long[]> shapes) throws IOException;
+    }
+
+    /** Reads the file, but only the tensors {@code check} selects once the header has been validated. */
+    static SafetensorsFile read(Path path, HeaderCheck check) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -194,11 +206,18 @@ public final class SafetensorsFile {
             long dataStart = 8 + n;
             long dataLength = size - dataStart;
             validateLayout(path, entries, n, size, dataLength);
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            for (Entry e : entries) {
+                shapes.put(e.name, e.shape.clone());
+            }
+            java.util.Set<String> wanted = check.select(shapes);
 
             Map<String, Loaded> tensors = new LinkedHashMap<>();
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
             for (Entry e : entries) {
-                tensors.put(e.name, readTensor(ch, buf, dataStart, e, path));
+                if (wanted.contains(e.name)) {
+                    tensors.put(e.name, readTensor(ch, buf, dataStart, e, path));
+                }
             }
             return new SafetensorsFile(path, metadata, tensors);
         }

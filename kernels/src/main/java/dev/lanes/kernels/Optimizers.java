@@ -25,11 +25,10 @@ import dev.lanes.kernels.ops.VectorOptimizers;
  * on ~15% of floats) and Lanes' is. Where a momentum buffer nearly cancels ({@code momentum * buf + g / avg})
  * that ulp is large relative to the result, though not to the terms. Scalars derived from the
  * hyper-parameters ({@code 1 - beta}, bias corrections, decayed rates) are computed in double and rounded
- * once, as PyTorch computes them from Python floats. One difference comes from the float hyper-parameters:
- * PyTorch computes {@code 1 - beta} from the double {@code 0.999}, Lanes from {@code 0.999f}, and
- * {@code 1 - 0.999f} is 1.3e-5 relative away from {@code 0.001} ({@code 1 - 0.99f}: 9.3e-7). Adam's state
- * shows it, but its parameters do not (the bias correction uses the same beta); RMSprop's parameters move by
- * a few 1e-7 of their scale.
+ * once, as PyTorch computes them from Python floats. For that, Adam's, AdamW's and RMSprop's hyper-parameters
+ * are doubles: given the double {@code 0.999}, {@code 1 - beta2} is PyTorch's {@code (float) 0.001}; given
+ * {@code 0.999f} it would be 1.3e-5 relative away. (SGD's and Adagrad's are floats: their defaults, 0 and
+ * 1e-10, are exact either way.)
  *
  * <p><b>Validation</b> follows PyTorch's constructors ({@code 0.0 <= lr}, {@code 0.0 <= eps}, betas in
  * {@code [0, 1)}, ...) and in addition rejects NaN and infinite hyper-parameters; RMSprop's {@code alpha} must
@@ -154,7 +153,7 @@ public final class Optimizers {
      */
     public static void rmsprop(int n, float[] param, int pOff, float[] grad, int gOff, float[] squareAvg, int sqOff,
                                float[] gradAvg, int gaOff, float[] momentumBuffer, int mOff,
-                               float lr, float alpha, float eps, float weightDecay, float momentum,
+                               double lr, double alpha, float eps, float weightDecay, float momentum,
                                boolean centered, boolean maximize) {
         String routine = "Optimizers.rmsprop";
         checkParamAndGrad(routine, n, param, pOff, grad, gOff);
@@ -169,7 +168,9 @@ public final class Optimizers {
         Checks.optionalSpan(routine, "gradAvg", gradAvg, gaOff, n);
         Checks.optionalSpan(routine, "momentumBuffer", momentumBuffer, mOff, n);
         nonNegative(routine, "lr", lr);
-        Checks.inRange(routine, "alpha", alpha, 0, 1);
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException(routine + ": alpha = " + alpha + " must be in [0, 1]");
+        }
         nonNegative(routine, "eps", eps);
         nonNegative(routine, "weightDecay", weightDecay);
         Chunks.elements(n, (from, to) -> {
@@ -214,7 +215,7 @@ public final class Optimizers {
      */
     public static void adam(int n, float[] param, int pOff, float[] grad, int gOff, float[] expAvg, int mOff,
                             float[] expAvgSq, int vOff, float[] maxExpAvgSq, int maxOff,
-                            float lr, float beta1, float beta2, float eps, float weightDecay,
+                            double lr, double beta1, double beta2, float eps, double weightDecay,
                             boolean decoupledWeightDecay, boolean amsgrad, boolean maximize, long step) {
         adam(decoupledWeightDecay ? "Optimizers.adamW" : "Optimizers.adam", n, param, pOff, grad, gOff,
                 expAvg, mOff, expAvgSq, vOff, maxExpAvgSq, maxOff, lr, beta1, beta2, eps, weightDecay,
@@ -228,7 +229,7 @@ public final class Optimizers {
      */
     public static void adamW(int n, float[] param, int pOff, float[] grad, int gOff, float[] expAvg, int mOff,
                              float[] expAvgSq, int vOff, float[] maxExpAvgSq, int maxOff,
-                             float lr, float beta1, float beta2, float eps, float weightDecay,
+                             double lr, double beta1, double beta2, float eps, double weightDecay,
                              boolean amsgrad, boolean maximize, long step) {
         adam("Optimizers.adamW", n, param, pOff, grad, gOff, expAvg, mOff, expAvgSq, vOff, maxExpAvgSq, maxOff,
                 lr, beta1, beta2, eps, weightDecay, true, amsgrad, maximize, step);
@@ -236,7 +237,7 @@ public final class Optimizers {
 
     private static void adam(String routine, int n, float[] param, int pOff, float[] grad, int gOff,
                              float[] expAvg, int mOff, float[] expAvgSq, int vOff, float[] maxExpAvgSq, int maxOff,
-                             float lr, float beta1, float beta2, float eps, float weightDecay,
+                             double lr, double beta1, double beta2, float eps, double weightDecay,
                              boolean decoupled, boolean amsgrad, boolean maximize, long step) {
         checkParamAndGrad(routine, n, param, pOff, grad, gOff);
         Checks.span(routine, "expAvg", expAvg, mOff, n);
@@ -277,14 +278,14 @@ public final class Optimizers {
     }
 
     /** PyTorch's {@code 0.0 <= value}, and finite. */
-    private static void nonNegative(String routine, String name, float value) {
-        if (!(value >= 0) || Float.isInfinite(value)) {
+    private static void nonNegative(String routine, String name, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(routine + ": " + name + " = " + value + " must be >= 0 and finite");
         }
     }
 
     /** PyTorch's {@code 0.0 <= beta < 1.0}. */
-    private static void beta(String routine, String name, float value) {
+    private static void beta(String routine, String name, double value) {
         if (!(value >= 0 && value < 1)) {
             throw new IllegalArgumentException(routine + ": " + name + " = " + value + " must be in [0, 1)");
         }

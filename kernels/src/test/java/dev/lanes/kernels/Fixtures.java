@@ -100,6 +100,12 @@ public final class Fixtures {
         return get(name).scalar();
     }
 
+    /** A scalar as the fixture wrote it (a Python float), not rounded to float. */
+    public double number(String name) {
+        get(name).scalar(); // checks that it is one value
+        return get(name).values[0];
+    }
+
     public boolean has(String name) {
         return entries.containsKey(name);
     }

@@ -373,22 +373,17 @@ class OptimizersTest {
     private static final double STATE_REL = 1e-6;
     private static final double STATE_OF_MAX = 1e-6;
     /*
-     * The *_defaults cases use PyTorch's double hyper-parameters (alpha 0.99, betas 0.9/0.999, eps 1e-8), which
-     * Lanes receives as floats: 1 - 0.999f = 0.00099998713 where PyTorch uses (float) 0.001, so exp_avg_sq is
-     * 1.3e-5 relative apart; Adam's bias correction uses the same beta and cancels it in the parameter (same
-     * bits). RMSprop has no bias correction: its parameters move by 1.6e-7 of their largest value.
+     * The *_defaults cases use PyTorch's double hyper-parameters (alpha 0.99, betas 0.9/0.999, eps 1e-8). Adam
+     * and RMSprop take them as doubles, so 1 - 0.999 is rounded once as in PyTorch. Adagrad's and SGD's
+     * take floats; their defaults (0, 1e-10) do not show the difference.
      */
-    private static final double DEFAULTS_PARAM_OF_MAX = 1e-6;
-    private static final double DEFAULTS_STATE_REL = 2e-5;
-    private static final double DEFAULTS_STATE_OF_MAX = 2e-6;
 
     @Test
     void replaysPyTorchRuns() {
         List<String> summary = new ArrayList<>();
         for (String name : FIXTURES) {
             Fixtures f = Fixtures.load("optim/" + name + ".txt");
-            boolean defaults = name.endsWith("_defaults");
-            double[] worst = replay(name, f, defaults);
+            double[] worst = replay(name, f);
             summary.add(String.format(Locale.ROOT, "%-36s param: %4.0f ulps, %.2g relative, %.2g of max; state: %.2g relative, %.2g of max",
                     name, worst[0], worst[1], worst[4], worst[2], worst[3]));
         }
@@ -397,7 +392,7 @@ class OptimizersTest {
     }
 
     /** Replays one fixture; returns the worst error seen, {ulps, relative}. */
-    private static double[] replay(String name, Fixtures f, boolean defaults) {
+    private static double[] replay(String name, Fixtures f) {
         String kind = name.substring(0, name.indexOf('_'));
         int steps = f.ints("steps")[0];
         float[] param0 = f.floats("param_0");
@@ -435,25 +430,26 @@ class OptimizersTest {
                         step == 1);
                 case "adagrad" -> Optimizers.adagrad(n, p, po, g, go, state[0], so, lr, f.scalar("lr_decay"),
                         f.scalar("weight_decay"), f.scalar("eps"), step, flag(f, "maximize"));
-                case "rmsprop" -> Optimizers.rmsprop(n, p, po, g, go, state[0], so, state[1], so, state[2], so, lr,
-                        f.scalar("alpha"), f.scalar("eps"), f.scalar("weight_decay"), f.scalar("momentum"),
+                // PyTorch's hyper-parameters are Python floats; these kernels take them as doubles.
+                case "rmsprop" -> Optimizers.rmsprop(n, p, po, g, go, state[0], so, state[1], so, state[2], so,
+                        f.number("lr"), f.number("alpha"), f.scalar("eps"), f.scalar("weight_decay"), f.scalar("momentum"),
                         flag(f, "centered"), flag(f, "maximize"));
-                case "adam" -> Optimizers.adam(n, p, po, g, go, state[0], so, state[1], so, state[2], so, lr,
-                        f.scalar("beta1"), f.scalar("beta2"), f.scalar("eps"), f.scalar("weight_decay"),
+                case "adam" -> Optimizers.adam(n, p, po, g, go, state[0], so, state[1], so, state[2], so, f.number("lr"),
+                        f.number("beta1"), f.number("beta2"), f.scalar("eps"), f.number("weight_decay"),
                         flag(f, "decoupled_weight_decay"), flag(f, "amsgrad"), flag(f, "maximize"), step);
                 case "adamw" -> {
                     assertTrue(flag(f, "decoupled_weight_decay"), name);
-                    Optimizers.adamW(n, p, po, g, go, state[0], so, state[1], so, state[2], so, lr,
-                            f.scalar("beta1"), f.scalar("beta2"), f.scalar("eps"), f.scalar("weight_decay"),
+                    Optimizers.adamW(n, p, po, g, go, state[0], so, state[1], so, state[2], so, f.number("lr"),
+                            f.number("beta1"), f.number("beta2"), f.scalar("eps"), f.number("weight_decay"),
                             flag(f, "amsgrad"), flag(f, "maximize"), step);
                 }
                 default -> throw new IllegalStateException(name);
             }
-            compare(name + " step " + step + " param", f.floats("param_" + step), p, po, true, defaults, worst);
+            compare(name + " step " + step + " param", f.floats("param_" + step), p, po, true, worst);
             for (int k = 0; k < keys.length; k++) {
                 if (state[k] != null) {
                     compare(name + " step " + step + " " + keys[k], f.floats(keys[k] + "_" + step), state[k], so,
-                            false, defaults, worst);
+                            false, worst);
                 }
             }
         }
@@ -468,7 +464,7 @@ class OptimizersTest {
      * Compares one tensor; {@code worst} collects {param ulps, param relative, state relative, state error over
      * the tensor's largest magnitude}.
      */
-    private static void compare(String what, float[] want, float[] got, int off, boolean isParam, boolean defaults,
+    private static void compare(String what, float[] want, float[] got, int off, boolean isParam,
                                 double[] worst) {
         double scale = 0;
         for (float w : want) {
@@ -490,13 +486,7 @@ class OptimizersTest {
                 worst[2] = Math.max(worst[2], rel);
                 worst[3] = Math.max(worst[3], scale == 0 ? 0 : err / scale);
             }
-            double tolerance;
-            if (defaults) {
-                tolerance = isParam ? PARAM_REL * Math.abs(w) + DEFAULTS_PARAM_OF_MAX * scale
-                        : DEFAULTS_STATE_REL * Math.abs(w) + DEFAULTS_STATE_OF_MAX * scale;
-            } else {
-                tolerance = isParam ? PARAM_REL * Math.abs(w) + PARAM_ABS : STATE_REL * Math.abs(w) + STATE_OF_MAX * scale;
-            }
+            double tolerance = isParam ? PARAM_REL * Math.abs(w) + PARAM_ABS : STATE_REL * Math.abs(w) + STATE_OF_MAX * scale;
             if (!(err <= tolerance) || Float.isNaN(x) != Float.isNaN(w)) {
                 fail(what + ", element " + i + ": PyTorch " + w + ", Lanes " + x + " (error " + err + ", tolerance "
                         + tolerance + ")");

@@ -20,7 +20,7 @@ public final class ScalarOptimizers {
     // ---- derived scalars, shared with VectorOptimizers ----
 
     /** {@code 1 - x} computed in double, rounded once (PyTorch: a Python-float expression used as a scalar). */
-    static float oneMinus(float x) {
+    static float oneMinus(double x) {
         return (float) (1.0 - x);
     }
 
@@ -30,18 +30,18 @@ public final class ScalarOptimizers {
     }
 
     /** Adam's {@code step_size = lr / (1 - beta1^step)}, in double. */
-    static float adamStepSize(float lr, float beta1, long step) {
+    static float adamStepSize(double lr, double beta1, long step) {
         return (float) (lr / (1.0 - Math.pow(beta1, step)));
     }
 
     /** Adam's {@code sqrt(1 - beta2^step)}, in double. */
-    static float adamBiasCorrection2Sqrt(float beta2, long step) {
+    static float adamBiasCorrection2Sqrt(double beta2, long step) {
         return (float) Math.sqrt(1.0 - Math.pow(beta2, step));
     }
 
     /** AdamW's parameter factor {@code 1 - lr * weightDecay}, in double. */
-    static float decoupledDecay(float lr, float weightDecay) {
-        return (float) (1.0 - (double) lr * weightDecay);
+    static float decoupledDecay(double lr, double weightDecay) {
+        return (float) (1.0 - lr * weightDecay);
     }
 
     /**
@@ -101,10 +101,13 @@ public final class ScalarOptimizers {
      */
     public static void rmsprop(int n, float[] p, int po, float[] g, int go, float[] sq, int sqo,
                                float[] ga, int gao, float[] buf, int bo,
-                               float lr, float alpha, float eps, float weightDecay, float momentum,
+                               double lr, double alphaD, float eps, float weightDecay, float momentum,
                                boolean centered, boolean maximize) {
-        float rest = oneMinus(alpha);
-        float negLr = -lr;
+        // Hyper-parameters arrive as doubles (Python floats in PyTorch); derived ones are computed in double
+        // and every one is rounded to float once, as PyTorch's scalar arguments are.
+        float alpha = (float) alphaD;
+        float rest = oneMinus(alphaD);
+        float negLr = (float) -lr;
         for (int i = 0; i < n; i++) {
             float param = p[po + i];
             float d = maximize ? -g[go + i] : g[go + i];
@@ -136,13 +139,14 @@ public final class ScalarOptimizers {
      * {@code Optimizers.adam}. {@code vmax} is used only when {@code amsgrad}.
      */
     public static void adam(int n, float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo,
-                            float[] vmax, int xo, float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float[] vmax, int xo, double lr, double beta1, double beta2D, float eps, double weightDecayD,
                             boolean decoupled, boolean amsgrad, boolean maximize, long step) {
-        float decay = decoupledDecay(lr, weightDecay);
+        float beta2 = (float) beta2D, weightDecay = (float) weightDecayD;
+        float decay = decoupledDecay(lr, weightDecayD);
         float w1 = oneMinus(beta1);
-        float w2 = oneMinus(beta2);
+        float w2 = oneMinus(beta2D);
         float negStep = -adamStepSize(lr, beta1, step);
-        float bc2Sqrt = adamBiasCorrection2Sqrt(beta2, step);
+        float bc2Sqrt = adamBiasCorrection2Sqrt(beta2D, step);
         for (int i = 0; i < n; i++) {
             float param = p[po + i];
             float d = maximize ? -g[go + i] : g[go + i];

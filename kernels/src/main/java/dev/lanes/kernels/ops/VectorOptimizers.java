@@ -140,21 +140,22 @@ public final class VectorOptimizers {
     /** See {@link ScalarOptimizers#rmsprop}. */
     public static void rmsprop(int n, float[] p, int po, float[] g, int go, float[] sq, int sqo,
                                float[] ga, int gao, float[] buf, int bo,
-                               float lr, float alpha, float eps, float weightDecay, float momentum,
+                               double lr, double alphaD, float eps, float weightDecay, float momentum,
                                boolean centered, boolean maximize) {
         float sign = maximize ? -1f : 1f;
-        float rest = ScalarOptimizers.oneMinus(alpha);
+        float alpha = (float) alphaD, negLr = (float) -lr;
+        float rest = ScalarOptimizers.oneMinus(alphaD);
         boolean noDecay = weightDecay == 0;
         if (centered && momentum > 0) {
             rmspropCenteredMomentum(n, p, po, g, go, sq, sqo, ga, gao, buf, bo, sign, weightDecay, noDecay,
-                    alpha, rest, eps, momentum, -lr);
+                    alpha, rest, eps, momentum, negLr);
         } else if (centered) {
-            rmspropCentered(n, p, po, g, go, sq, sqo, ga, gao, sign, weightDecay, noDecay, alpha, rest, eps, -lr);
+            rmspropCentered(n, p, po, g, go, sq, sqo, ga, gao, sign, weightDecay, noDecay, alpha, rest, eps, negLr);
         } else if (momentum > 0) {
             rmspropMomentum(n, p, po, g, go, sq, sqo, buf, bo, sign, weightDecay, noDecay, alpha, rest, eps,
-                    momentum, -lr);
+                    momentum, negLr);
         } else {
-            rmspropPlain(n, p, po, g, go, sq, sqo, sign, weightDecay, noDecay, alpha, rest, eps, -lr);
+            rmspropPlain(n, p, po, g, go, sq, sqo, sign, weightDecay, noDecay, alpha, rest, eps, negLr);
         }
     }
 
@@ -276,16 +277,17 @@ public final class VectorOptimizers {
 
     /** See {@link ScalarOptimizers#adam}. */
     public static void adam(int n, float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo,
-                            float[] vmax, int xo, float lr, float beta1, float beta2, float eps, float weightDecay,
+                            float[] vmax, int xo, double lr, double beta1, double beta2D, float eps, double weightDecayD,
                             boolean decoupled, boolean amsgrad, boolean maximize, long step) {
         float sign = maximize ? -1f : 1f;
+        float beta2 = (float) beta2D, weightDecay = (float) weightDecayD;
         // AdamW multiplies the parameter by 1 - lr wd (exactly 1 when off); Adam adds wd * param to the gradient.
-        float decay = decoupled ? ScalarOptimizers.decoupledDecay(lr, weightDecay) : 1f;
+        float decay = decoupled ? ScalarOptimizers.decoupledDecay(lr, weightDecayD) : 1f;
         boolean noCoupledDecay = decoupled || weightDecay == 0;
         float w1 = ScalarOptimizers.oneMinus(beta1);
-        float w2 = ScalarOptimizers.oneMinus(beta2);
+        float w2 = ScalarOptimizers.oneMinus(beta2D);
         float negStep = -ScalarOptimizers.adamStepSize(lr, beta1, step);
-        float bc2Sqrt = ScalarOptimizers.adamBiasCorrection2Sqrt(beta2, step);
+        float bc2Sqrt = ScalarOptimizers.adamBiasCorrection2Sqrt(beta2D, step);
         if (amsgrad) {
             adamAmsgrad(n, p, po, g, go, m, mo, v, vo, vmax, xo, sign, decay, weightDecay, noCoupledDecay,
                     w1, beta2, w2, eps, negStep, bc2Sqrt);

@@ -100,11 +100,12 @@ public class Adam extends Optimizer {
     public final void step() {
         checkGroups();
         for (ParamGroup group : paramGroups()) {
-            float lr = (float) group.lr();
-            float beta1 = (float) group.get("beta1");
-            float beta2 = (float) group.get("beta2");
+            // Doubles, as PyTorch's Python floats: 1 - beta2 and the bias corrections are computed in double.
+            double lr = group.lr();
+            double beta1 = group.get("beta1");
+            double beta2 = group.get("beta2");
             float eps = (float) group.get("eps");
-            float weightDecay = (float) group.get("weight_decay");
+            double weightDecay = group.get("weight_decay");
             boolean amsgrad = group.flag("amsgrad");
             boolean maximize = group.flag("maximize");
             boolean decoupled = group.flag("decoupled_weight_decay");

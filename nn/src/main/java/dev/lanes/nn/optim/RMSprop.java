@@ -89,8 +89,8 @@ public final class RMSprop extends Optimizer {
     public void step() {
         checkGroups();
         for (ParamGroup group : paramGroups()) {
-            float lr = (float) group.lr();
-            float alpha = (float) group.get("alpha");
+            double lr = group.lr(); // doubles, as PyTorch's Python floats: 1 - alpha is computed in double
+            double alpha = group.get("alpha");
             float eps = (float) group.get("eps");
             float weightDecay = (float) group.get("weight_decay");
             float momentum = (float) group.get("momentum");

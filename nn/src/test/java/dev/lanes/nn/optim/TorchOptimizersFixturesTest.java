@@ -29,25 +29,15 @@ class TorchOptimizersFixturesTest {
      * the tensor's largest], state likewise, except where a momentum buffer nearly cancels, where the error is
      * small against the tensor but not against the element [2.3e-7 relative].
      *
-     * Cases whose hyper-parameters are not float32 numbers (PyTorch's defaults beta2 = 0.999, alpha = 0.99)
-     * differ more: the kernels take float hyper-parameters, and 1 - 0.999f is 1.3e-5 relative away from
-     * (float) 0.001, so exp_avg_sq is [1.3e-5] relative apart; Adam's bias correction uses the same beta and
-     * cancels it in the parameters [1.2e-7]; RMSprop has no bias correction [4.6e-7 relative, 5.6e-8 of max].
+     * Hyper-parameters that are not float32 numbers (PyTorch's defaults beta2 = 0.999, alpha = 0.99) reach the
+     * kernels as doubles, so 1 - beta2 is PyTorch's (float) 0.001, not 1 - 0.999f (1.3e-5 relative away,
+     * which this test once had to allow in exp_avg_sq).
      */
     static OptimFixtures.Tolerance tolerance(String c, boolean state) {
         if (c.startsWith("sgd")) {
             return OptimFixtures.Tolerance.EXACT;
         }
-        boolean floatHyper = true;
-        for (int k = 0; k < OptimFixtures.groupCount(F, c); k++) {
-            for (double v : OptimFixtures.options(F, c, k).values()) {
-                floatHyper &= (double) (float) v == v;
-            }
-        }
-        if (floatHyper) {
-            return state ? new OptimFixtures.Tolerance(1e-6, 1e-6) : new OptimFixtures.Tolerance(1e-6, 1e-7);
-        }
-        return state ? new OptimFixtures.Tolerance(2e-5, 2e-6) : new OptimFixtures.Tolerance(1e-6, 1e-6);
+        return state ? new OptimFixtures.Tolerance(1e-6, 1e-6) : new OptimFixtures.Tolerance(1e-6, 1e-7);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.lanes.nn.io;
 
 import dev.lanes.nn.Tensor;
+import dev.lanes.nn.internal.Json;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

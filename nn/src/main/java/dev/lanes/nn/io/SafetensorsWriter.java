@@ -2,6 +2,7 @@ package dev.lanes.nn.io;
 
 import dev.lanes.nn.Tensor;
 import dev.lanes.nn.internal.AtomicFiles;
+import dev.lanes.nn.internal.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

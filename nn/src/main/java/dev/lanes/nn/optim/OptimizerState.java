@@ -1,6 +1,7 @@
 package dev.lanes.nn.optim;
 
 import dev.lanes.nn.Tensor;
+import dev.lanes.nn.internal.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -133,7 +134,7 @@ public final class OptimizerState {
             Group g = paramGroups.get(k);
             sb.append(k == 0 ? "{" : ", {");
             for (Map.Entry<String, Double> e : g.options().entrySet()) {
-                quote(sb, e.getKey());
+                Json.appendString(sb, e.getKey());
                 // Double.toString is the shortest decimal that reads back to the same double, and is valid JSON.
                 sb.append(": ").append(e.getValue()).append(", ");
             }
@@ -144,21 +145,6 @@ public final class OptimizerState {
             sb.append("]}");
         }
         return sb.append(']').toString();
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        sb.append('"');
     }
 
     /**
@@ -201,161 +187,58 @@ public final class OptimizerState {
         return new OptimizerState(state, groups);
     }
 
-    /** Reads {@link #paramGroupsJson()}'s form: an array of objects of numbers (or booleans) and one {@code "params"} array. */
+    /**
+     * Reads {@link #paramGroupsJson()}'s form: an array of objects of numbers (or booleans) and one
+     * {@code "params"} array of indices. Strict JSON: a key repeated in a group is an error.
+     */
     public static List<Group> parseParamGroups(String json) {
-        Json p = new Json(json);
+        if (json == null) {
+            throw new IllegalArgumentException("OptimizerState: param_groups JSON is null");
+        }
+        Object root;
+        try {
+            root = Json.parse(json);
+        } catch (Json.ParseException e) {
+            throw new IllegalArgumentException("OptimizerState: param_groups JSON: " + e.getMessage(), e);
+        }
+        if (!(root instanceof List<?> list)) {
+            throw new IllegalArgumentException("OptimizerState: param_groups JSON: not an array");
+        }
         List<Group> groups = new ArrayList<>();
-        p.expect('[');
-        if (!p.tryConsume(']')) {
-            do {
-                groups.add(p.group());
-            } while (p.tryConsume(','));
-            p.expect(']');
-        }
-        p.end();
-        return groups;
-    }
-
-    /** Just enough JSON for the groups; errors name the position. */
-    private static final class Json {
-        private final String s;
-        private int pos;
-
-        Json(String s) {
-            if (s == null) {
-                throw new IllegalArgumentException("OptimizerState: param_groups JSON is null");
+        for (int k = 0; k < list.size(); k++) {
+            if (!(list.get(k) instanceof Map<?, ?> object)) {
+                throw new IllegalArgumentException("OptimizerState: param_groups JSON: group " + k + " is not an object");
             }
-            this.s = s;
-        }
-
-        Group group() {
-            expect('{');
             Map<String, Double> options = new LinkedHashMap<>();
             List<Integer> params = null;
-            if (!tryConsume('}')) {
-                do {
-                    String key = string();
-                    expect(':');
-                    if (key.equals("params")) {
-                        params = new ArrayList<>();
-                        expect('[');
-                        if (!tryConsume(']')) {
-                            do {
-                                double v = number();
-                                if (v != Math.rint(v) || v < 0 || v > Integer.MAX_VALUE) {
-                                    throw error("parameter index " + v + " is not a whole number >= 0");
-                                }
-                                params.add((int) v);
-                            } while (tryConsume(','));
-                            expect(']');
-                        }
-                    } else if (options.put(key, value()) != null) {
-                        throw error("option '" + key + "' appears twice");
+            for (Map.Entry<?, ?> e : object.entrySet()) {
+                String key = (String) e.getKey();
+                String where = "OptimizerState: param_groups JSON: group " + k + ", \"" + key + "\"";
+                if (key.equals("params")) {
+                    if (!(e.getValue() instanceof List<?> indices)) {
+                        throw new IllegalArgumentException(where + " is not an array");
                     }
-                } while (tryConsume(','));
-                expect('}');
+                    params = new ArrayList<>();
+                    for (Object index : indices) {
+                        if (!(index instanceof Json.Number n) || !n.integral() || n.value() == null || n.value() < 0
+                                || n.value() > Integer.MAX_VALUE) {
+                            throw new IllegalArgumentException(where + " holds " + index + ", not a parameter index (a whole number >= 0)");
+                        }
+                        params.add(n.value().intValue());
+                    }
+                } else if (e.getValue() instanceof Boolean flag) {
+                    options.put(key, flag ? 1.0 : 0.0);
+                } else if (e.getValue() instanceof Json.Number n && Double.isFinite(Double.parseDouble(n.text()))) {
+                    options.put(key, Double.parseDouble(n.text()));
+                } else {
+                    throw new IllegalArgumentException(where + " is " + e.getValue() + ", not a number or a boolean");
+                }
             }
             if (params == null) {
-                throw error("a group has no \"params\"");
+                throw new IllegalArgumentException("OptimizerState: param_groups JSON: group " + k + " has no \"params\"");
             }
-            return new Group(options, params);
+            groups.add(new Group(options, params));
         }
-
-        double value() {
-            skip();
-            if (s.startsWith("true", pos)) {
-                pos += 4;
-                return 1;
-            }
-            if (s.startsWith("false", pos)) {
-                pos += 5;
-                return 0;
-            }
-            return number();
-        }
-
-        double number() {
-            skip();
-            int start = pos;
-            while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
-                pos++;
-            }
-            try {
-                double v = Double.parseDouble(s.substring(start, pos));
-                if (start == pos || !Double.isFinite(v)) {
-                    throw new NumberFormatException();
-                }
-                return v;
-            } catch (NumberFormatException ex) {
-                pos = start;
-                throw error("expected a number");
-            }
-        }
-
-        String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (pos < s.length() && s.charAt(pos) != '"') {
-                char c = s.charAt(pos++);
-                if (c == '\\' && pos < s.length()) {
-                    char e = s.charAt(pos++);
-                    if (e == 'u' && pos + 4 <= s.length()) {
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad \\u escape");
-                        }
-                        pos += 4;
-                    } else {
-                        sb.append(switch (e) {
-                            case 'n' -> '\n';
-                            case 't' -> '\t';
-                            case 'r' -> '\r';
-                            case 'b' -> '\b';
-                            case 'f' -> '\f';
-                            default -> e;
-                        });
-                    }
-                } else {
-                    sb.append(c);
-                }
-            }
-            expect('"');
-            return sb.toString();
-        }
-
-        void expect(char c) {
-            if (!tryConsume(c)) {
-                throw error("expected '" + c + "'");
-            }
-        }
-
-        boolean tryConsume(char c) {
-            skip();
-            if (pos < s.length() && s.charAt(pos) == c) {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        void end() {
-            skip();
-            if (pos != s.length()) {
-                throw error("unexpected text after the groups");
-            }
-        }
-
-        private void skip() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            String near = s.substring(pos, Math.min(s.length(), pos + 20));
-            return new IllegalArgumentException("OptimizerState: param_groups JSON: " + what + " at character " + pos
-                    + (near.isEmpty() ? " (end of text)" : " (near '" + near + "')"));
-        }
+        return groups;
     }
 }

@@ -296,7 +296,7 @@ class OptimizerStateTest {
         assertTrue(e.getMessage().contains("'pt'"), e.getMessage());
 
         for (String json : new String[] {"", "[", "[{\"lr\": 0.1}]", "[{\"lr\": x, \"params\": [0]}]", "[{\"lr\": 0.1, \"params\": [0.5]}]",
-                "[{\"lr\": 0.1, \"lr\": 0.2, \"params\": []}]", "[] x", "[{\"lr\": 1e999, \"params\": []}]"}) {
+                "[{\"lr\": 0.1, \"lr\": 0.2, \"params\": []}]", "[{\"params\": [1], \"params\": [5]}]", "[] x", "[{\"lr\": 1e999, \"params\": []}]"}) {
             e = assertThrows(IllegalArgumentException.class, () -> OptimizerState.parseParamGroups(json), json);
             assertTrue(e.getMessage().contains("param_groups JSON"), e.getMessage());
         }

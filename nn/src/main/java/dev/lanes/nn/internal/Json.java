@@ -1,4 +1,4 @@
-package dev.lanes.nn.io;
+package dev.lanes.nn.internal;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict JSON (RFC 8259) reader and the string escaping of the safetensors writer, for the header only, so
- * the module needs nothing beyond the JDK.
+ * A strict JSON (RFC 8259) reader and the string escaping of the safetensors writer, for safetensors headers
+ * and the optimizer state's metadata, so the module needs nothing beyond the JDK. Not part of the API.
  *
  * <p>Values come back as {@link LinkedHashMap} (objects, in file order), {@link List} (arrays),
  * {@link String}, {@link Number} (numbers), {@link Boolean} and {@link #NULL}. Stricter than most readers
@@ -15,9 +15,9 @@ import java.util.Map;
  * open and serde_json keeps the last one), as are leading zeros, unescaped control characters, lone
  * surrogate escapes, nesting deeper than {@link #MAX_DEPTH} and anything but whitespace after the value.
  */
-final class Json {
+public final class Json {
     /** JSON {@code null}, distinct from an absent key. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
@@ -28,7 +28,7 @@ final class Json {
      * A number as written. {@code integral} numbers have no fraction or exponent; {@code value} holds them
      * when they fit a long, otherwise it is null (the text still says what was there).
      */
-    record Number(String text, boolean integral, Long value) {
+    public record Number(String text, boolean integral, Long value) {
         @Override
         public String toString() {
             return text;
@@ -36,12 +36,12 @@ final class Json {
     }
 
     /** A syntax error; {@code position} counts characters from the start of the text. */
-    static final class ParseException extends Exception {
+    public static final class ParseException extends Exception {
         private static final long serialVersionUID = 1L;
-        final int position;
+        public final int position;
         /** For a repeated key: the key and whether it was in the outermost object; otherwise null and false. */
-        final String duplicateKey;
-        final boolean topLevel;
+        public final String duplicateKey;
+        public final boolean topLevel;
 
         ParseException(String message, int position) {
             this(message, position, null, false);
@@ -56,7 +56,7 @@ final class Json {
     }
 
     /** Deep enough for any safetensors header (which nests three levels), shallow enough for the stack. */
-    static final int MAX_DEPTH = 64;
+    public static final int MAX_DEPTH = 64;
 
     private final String text;
     private int pos;
@@ -66,7 +66,7 @@ final class Json {
     }
 
     /** Parses one JSON value filling the whole text (whitespace around it allowed). */
-    static Object parse(String text) throws ParseException {
+    public static Object parse(String text) throws ParseException {
         Json p = new Json(text);
         p.skipWhitespace();
         Object value = p.value(0);
@@ -342,7 +342,7 @@ final class Json {
      * as {@code \b \f \n \r \t} and the rest as {@code \}{@code u00xx} (lower-case hex), everything else,
      * including {@code /} and non-ASCII, as is.
      */
-    static void appendString(StringBuilder sb, String s) {
+    public static void appendString(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

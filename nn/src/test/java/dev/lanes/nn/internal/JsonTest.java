@@ -1,4 +1,4 @@
-package dev.lanes.nn.io;
+package dev.lanes.nn.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

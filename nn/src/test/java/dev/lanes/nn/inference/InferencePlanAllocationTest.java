@@ -14,10 +14,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs in a JVM of its own (the {@code fresh-jvm} surefire execution in nn/pom.xml), as a JMH fork does.
- * After other tests have run many kernel shapes and activations in the same JVM, C2 compiles some shared
- * Vector API helpers on their own, into code too big to inline later, and the GEMM epilogue then boxes
- * vectors (about 9.6 KB per call here). docs/nn.md describes this open problem.
+ * Batch-1 inference must not allocate once warm. This runs in the shared test JVM, after other tests have
+ * compiled the kernels with many shapes and activations, which is where boxed vectors showed up (9.6 KB per
+ * call before the GEMM epilogue got loops of its own for identity and ReLU).
  */
 class InferencePlanAllocationTest {
     private static Linear linear(int in, int out, Generator g) {

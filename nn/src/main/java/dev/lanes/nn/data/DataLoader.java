@@ -102,19 +102,7 @@ public final class DataLoader implements Iterable<Batch> {
     @Override
     public Iterator<Batch> iterator() {
         int n = dataset.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            // Fisher-Yates: every permutation equally likely.
-            for (int i = n - 1; i > 0; i--) {
-                int j = generator.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
+        int[] order = Datasets.permutation(n, shuffle ? generator : null);
         int batches = size();
         return new Iterator<>() {
             private int next;

@@ -33,17 +33,7 @@ public final class Datasets {
             throw new IllegalArgumentException("randomSplit: sum of input lengths " + Arrays.toString(lengths) + " is "
                     + sum + ", which does not equal the length of the input dataset (" + dataset.size() + ")");
         }
-        int n = dataset.size();
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) {
-            perm[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = generator.nextInt(i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
+        int[] perm = permutation(dataset.size(), generator);
         List<Subset> out = new ArrayList<>(lengths.length);
         int at = 0;
         for (int len : lengths) {
@@ -97,5 +87,25 @@ public final class Datasets {
                 ? Path.of(root)
                 : Path.of(System.getProperty("user.home"), ".cache", "lanes", "data");
         return base.resolve(name);
+    }
+
+    /**
+     * {@code 0 .. n-1} in an order drawn from {@code generator} (Fisher-Yates: every permutation equally
+     * likely), or in order when {@code generator} is null.
+     */
+    static int[] permutation(int n, Generator generator) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (generator != null) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = generator.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
     }
 }

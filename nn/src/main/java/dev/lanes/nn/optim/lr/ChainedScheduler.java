@@ -1,9 +1,7 @@
 package dev.lanes.nn.optim.lr;
 
 import dev.lanes.nn.optim.Optimizer;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code torch.optim.lr_scheduler.ChainedScheduler}: steps every scheduler in the list, in order, on each
@@ -15,8 +13,7 @@ import java.util.Map;
  *
  * {@link #lastEpoch()} counts this scheduler's own steps (PyTorch's has none).
  */
-public final class ChainedScheduler extends LRScheduler {
-    private final List<LRScheduler> schedulers;
+public final class ChainedScheduler extends CompositeScheduler {
 
     /** Chains schedulers of the first one's optimizer. */
     public ChainedScheduler(List<LRScheduler> schedulers) {
@@ -29,19 +26,7 @@ public final class ChainedScheduler extends LRScheduler {
         if (schedulers == null || schedulers.isEmpty()) {
             throw new IllegalArgumentException(r + " expects at least one scheduler to be chained, but got no scheduler");
         }
-        for (int i = 0; i < schedulers.size(); i++) {
-            LRScheduler s = schedulers.get(i);
-            if (s == null) {
-                throw new IllegalArgumentException(r + ": the scheduler at index " + i + " is null");
-            }
-            if (s.optimizer != optimizer) {
-                throw new IllegalArgumentException(r + " expects all schedulers to belong to the same optimizer, but the "
-                        + s.getClass().getSimpleName() + " at index " + i + " has another one");
-            }
-        }
-        this.schedulers = List.copyOf(schedulers);
-        super(optimizer, false);
-        lastEpoch = 0;
+        super(r, schedulers, optimizer);
     }
 
     @Override
@@ -61,39 +46,5 @@ public final class ChainedScheduler extends LRScheduler {
             s.step();
         }
         lastLr = currentLrs();
-    }
-
-    @Override
-    void undoEpoch() {
-        for (LRScheduler s : schedulers) {
-            s.undoEpoch();
-        }
-    }
-
-    @Override
-    protected double[] computeLr() {
-        throw new UnsupportedOperationException("ChainedScheduler computes no rates itself; its children do");
-    }
-
-    /** The chained schedulers, in order. */
-    public List<LRScheduler> schedulers() {
-        return schedulers;
-    }
-
-    /** {@code last_epoch}, {@code last_lr} and each child's state under {@code schedulers.<i>.}. */
-    @Override
-    public Map<String, double[]> stateDict() {
-        Map<String, double[]> out = new LinkedHashMap<>();
-        out.put("last_epoch", new double[] {lastEpoch});
-        out.put("last_lr", lastLr.clone());
-        Composites.putChildren(out, schedulers);
-        return out;
-    }
-
-    @Override
-    protected void restoreState(Map<String, double[]> state) {
-        lastEpoch = (int) state.get("last_epoch")[0];
-        lastLr = state.get("last_lr").clone();
-        Composites.restoreChildren(state, schedulers);
     }
 }

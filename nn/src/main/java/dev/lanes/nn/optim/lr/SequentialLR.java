@@ -3,9 +3,7 @@ package dev.lanes.nn.optim.lr;
 import dev.lanes.nn.optim.Optimizer;
 import dev.lanes.nn.optim.ParamGroup;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code torch.optim.lr_scheduler.SequentialLR}: runs one scheduler until the first milestone, the next
@@ -23,8 +21,7 @@ import java.util.Map;
  * A composite ({@link ChainedScheduler}, SequentialLR) may only come first: PyTorch cannot restart one at a
  * milestone either.
  */
-public final class SequentialLR extends LRScheduler {
-    private final List<LRScheduler> schedulers;
+public final class SequentialLR extends CompositeScheduler {
     private final int[] milestones;
 
     /**
@@ -42,13 +39,6 @@ public final class SequentialLR extends LRScheduler {
         }
         for (int i = 0; i < schedulers.size(); i++) {
             LRScheduler s = schedulers.get(i);
-            if (s == null) {
-                throw new IllegalArgumentException(r + ": the scheduler at index " + i + " is null");
-            }
-            if (s.optimizer != optimizer) {
-                throw new IllegalArgumentException(r + " expects all schedulers to belong to the same optimizer, but the "
-                        + s.getClass().getSimpleName() + " at index " + i + " has another one");
-            }
             if (i > 0 && (s instanceof SequentialLR || s instanceof ChainedScheduler)) {
                 throw new IllegalArgumentException(r + ": the " + s.getClass().getSimpleName() + " at index " + i
                         + " cannot be restarted at a milestone; a composite may only come first");
@@ -59,10 +49,8 @@ public final class SequentialLR extends LRScheduler {
                 throw new IllegalArgumentException(r + ": milestones " + Arrays.toString(milestones) + " must be increasing and >= 0");
             }
         }
-        this.schedulers = List.copyOf(schedulers);
         this.milestones = milestones.clone();
-        super(optimizer, false);
-        lastEpoch = 0;
+        super(r, schedulers, optimizer);
         // PyTorch: every group back to initial_lr, every child back one epoch, then the current child starts again
         List<ParamGroup> groups = optimizer.paramGroups();
         double[] initial = new double[groupCount()];
@@ -108,39 +96,5 @@ public final class SequentialLR extends LRScheduler {
         // As a first child of another SequentialLR: PyTorch's _initial_step calls step() on it
         stepCount = 0;
         step();
-    }
-
-    @Override
-    void undoEpoch() {
-        for (LRScheduler s : schedulers) {
-            s.undoEpoch();
-        }
-    }
-
-    @Override
-    protected double[] computeLr() {
-        throw new UnsupportedOperationException("SequentialLR computes no rates itself; its children do");
-    }
-
-    /** The children, in order. */
-    public List<LRScheduler> schedulers() {
-        return schedulers;
-    }
-
-    /** {@code last_epoch}, {@code last_lr} and each child's state under {@code schedulers.<i>.}. */
-    @Override
-    public Map<String, double[]> stateDict() {
-        Map<String, double[]> out = new LinkedHashMap<>();
-        out.put("last_epoch", new double[] {lastEpoch});
-        out.put("last_lr", lastLr.clone());
-        Composites.putChildren(out, schedulers);
-        return out;
-    }
-
-    @Override
-    protected void restoreState(Map<String, double[]> state) {
-        lastEpoch = (int) state.get("last_epoch")[0];
-        lastLr = state.get("last_lr").clone();
-        Composites.restoreChildren(state, schedulers);
     }
 }

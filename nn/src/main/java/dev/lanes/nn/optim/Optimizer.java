@@ -100,7 +100,11 @@ public abstract class Optimizer {
         return Collections.unmodifiableMap(defaults);
     }
 
-    void checkOption(String option, double value) {
+    /**
+     * Throws, as setting it would, if {@code value} is not valid for {@code option} (an unknown option, a
+     * value out of range, a non-boolean for a flag). For schedulers that will write an option later.
+     */
+    public void checkOption(String option, double value) {
         Spec spec = specs.get(option);
         if (spec == null) {
             throw new IllegalArgumentException(name() + " has no option '" + option + "'; it has " + specs.keySet());

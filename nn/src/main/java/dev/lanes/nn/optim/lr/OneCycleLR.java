@@ -346,6 +346,10 @@ public final class OneCycleLR extends LRScheduler {
                         throw new IllegalArgumentException(r + ": base_momentum = " + baseMomentums[i] + " and max_momentum = "
                                 + maxMomentums[i] + " of group " + i + " must be in [0, 1]");
                     }
+                    // Checked now, against the optimizer's own range (Adam's beta1 is below 1): the constructor's
+                    // first step writes them after it has recorded initial_lr in the groups.
+                    optimizer.checkOption(option, baseMomentums[i]);
+                    optimizer.checkOption(option, maxMomentums[i]);
                 }
             }
             return new OneCycleLR(this, total, phases, option);

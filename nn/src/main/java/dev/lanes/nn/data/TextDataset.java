@@ -25,8 +25,8 @@ import java.util.Objects;
  * String text = TextDataset.decode(generatedIndices);       // back to text
  * }</pre>
  *
- * <p><b>Layout of the windows.</b> Window {@code i} starts at byte {@code i * stride} of the text it is
- * made from: its input is bytes {@code [start, start + seqLen)}, its target bytes
+ * <p><b>Layout of the windows.</b> Window {@code i} starts at byte {@code i * stride} of its text (for a
+ * part of a {@link #split}, of that part; {@link #offset} gives the position in the whole text): its input is bytes {@code [start, start + seqLen)}, its target bytes
  * {@code [start + 1, start + seqLen + 1)}, so a window reads {@code seqLen + 1} bytes and there are
  * {@code (n - seqLen - 1) / stride + 1} windows in {@code n} bytes (the tail that does not fill a window is
  * left out). The usual stride is {@code seqLen} (char-rnn's chunking): the inputs tile the text without

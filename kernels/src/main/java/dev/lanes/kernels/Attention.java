@@ -2,6 +2,7 @@ package dev.lanes.kernels;
 
 import dev.lanes.kernels.internal.Checks;
 import dev.lanes.kernels.internal.KernelProvider;
+import dev.lanes.kernels.ops.DropoutHash;
 import dev.lanes.kernels.ops.ScalarAttention;
 import dev.lanes.kernels.ops.VectorAttention;
 
@@ -30,7 +31,8 @@ import dev.lanes.kernels.ops.VectorAttention;
  * on CPU (its math backend uses a "safe" softmax that gives 0 for such rows); its logsumexp is {@code -inf}.
  *
  * <p>Outputs must not overlap the inputs. Bad arguments throw {@link IllegalArgumentException} before
- * anything is written. Dropout on the attention weights is not supported.
+ * anything is written. Dropout on the attention weights: the overloads taking {@code dropoutP} and
+ * {@code seed}.
  */
 public final class Attention {
     private static final boolean VECTOR = KernelProvider.get().vectorized();
@@ -57,8 +59,27 @@ public final class Attention {
                                float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                float[] mask, int maskOff, int maskStride, boolean causal, float scale,
                                float[] out, int outOff, float[] lse, int lseOff) {
+        forward(bh, tq, tk, d, q, qOff, k, kOff, v, vOff, mask, maskOff, maskStride, causal, scale, 0f, 0L,
+                out, outOff, lse, lseOff);
+    }
+
+    /**
+     * The forward pass with dropout on the attention weights, as {@code scaled_dot_product_attention(...,
+     * dropout_p=dropoutP)}: {@code out = dropout(softmax(S)) V}, each weight kept with probability
+     * {@code 1 - dropoutP} and scaled by {@code 1 / (1 - dropoutP)} ({@code dropoutP = 1} drops all: zeros).
+     * The mask is a counter-based hash of {@code (seed, problem, query, key)} (see {@link Dropout}), so it is
+     * the same on any thread count and {@link #backward} regenerates it from the same seed; PyTorch draws its
+     * mask from its own generator, so the two masks differ; {@link #keeps} tells which weights are kept.
+     * {@code lse} is that of the undropped weights.
+     */
+    public static void forward(int bh, int tq, int tk, int d,
+                               float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                               float[] mask, int maskOff, int maskStride, boolean causal, float scale,
+                               float dropoutP, long seed, float[] out, int outOff, float[] lse, int lseOff) {
         String routine = "Attention.forward";
-        checkInputs(routine, bh, tq, tk, d, q, qOff, k, kOff, v, vOff, mask, maskOff, maskStride, scale);
+        checkInputs(routine, bh, tq, tk, d, q, qOff, k, kOff, v, vOff, mask, maskOff, maskStride, scale, dropoutP);
+        int threshold = DropoutHash.threshold(dropoutP);
+        float keepScale = dropoutP == 1f ? 0f : 1f / (1f - dropoutP);
         Checks.span(routine, "out", out, outOff, (long) bh * tq * d);
         Checks.optionalSpan(routine, "lse", lse, lseOff, (long) bh * tq);
         int tiles = tiles(tq);
@@ -68,10 +89,12 @@ public final class Attention {
             long qkv = (long) b * tq * d, kv = (long) b * tk * d;
             if (VECTOR) {
                 VectorAttention.forward(i0, i1, tk, d, q, qOff + (int) qkv, k, kOff + (int) kv, v, vOff + (int) kv,
-                        mask, mo, causal, scale, out, outOff + (int) qkv, lse, lseOff + b * tq);
+                        mask, mo, causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale,
+                        out, outOff + (int) qkv, lse, lseOff + b * tq);
             } else {
                 ScalarAttention.forward(i0, i1, tk, d, q, qOff + (int) qkv, k, kOff + (int) kv, v, vOff + (int) kv,
-                        mask, mo, causal, scale, out, outOff + (int) qkv, lse, lseOff + b * tq);
+                        mask, mo, causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale,
+                        out, outOff + (int) qkv, lse, lseOff + b * tq);
             }
         });
     }
@@ -88,8 +111,27 @@ public final class Attention {
                                 float[] mask, int maskOff, int maskStride, boolean causal, float scale,
                                 float[] out, int outOff, float[] lse, int lseOff, float[] dOut, int dOutOff,
                                 float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff) {
+        backward(bh, tq, tk, d, q, qOff, k, kOff, v, vOff, mask, maskOff, maskStride, causal, scale, 0f, 0L,
+                out, outOff, lse, lseOff, dOut, dOutOff, dq, dqOff, dk, dkOff, dv, dvOff);
+    }
+
+    /**
+     * The backward of the forward pass with dropout: the same {@code dropoutP} and {@code seed} regenerate
+     * the forward's dropout mask. With {@code P} the undropped weights, {@code f} the dropout factors
+     * ({@code 0} or {@code 1 / (1 - dropoutP)}): {@code dV = (P f)^T dOut},
+     * {@code dS = P ((dOut V^T) f - D)} with {@code D_i = dOut_i . out_i}, {@code dQ = scale dS K},
+     * {@code dK = scale dS^T Q}.
+     */
+    public static void backward(int bh, int tq, int tk, int d,
+                                float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                                float[] mask, int maskOff, int maskStride, boolean causal, float scale,
+                                float dropoutP, long seed,
+                                float[] out, int outOff, float[] lse, int lseOff, float[] dOut, int dOutOff,
+                                float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff) {
         String routine = "Attention.backward";
-        checkInputs(routine, bh, tq, tk, d, q, qOff, k, kOff, v, vOff, mask, maskOff, maskStride, scale);
+        checkInputs(routine, bh, tq, tk, d, q, qOff, k, kOff, v, vOff, mask, maskOff, maskStride, scale, dropoutP);
+        int threshold = DropoutHash.threshold(dropoutP);
+        float keepScale = dropoutP == 1f ? 0f : 1f / (1f - dropoutP);
         long qSize = (long) bh * tq * d, kSize = (long) bh * tk * d;
         Checks.span(routine, "out", out, outOff, qSize);
         Checks.span(routine, "lse", lse, lseOff, (long) bh * tq);
@@ -105,10 +147,12 @@ public final class Attention {
             int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
             if (VECTOR) {
                 VectorAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, out, outOff + qo, lse, lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
+                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                        lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
             } else {
                 ScalarAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, out, outOff + qo, lse, lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
+                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                        lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
             }
         });
         int kTiles = tiles(tk);
@@ -118,14 +162,37 @@ public final class Attention {
             int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
             if (VECTOR) {
                 VectorAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, out, outOff + qo, lse, lseOff + b * tq, dOut, dOutOff + qo,
+                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                        lseOff + b * tq, dOut, dOutOff + qo,
                         dk, dkOff + ko, dv, dvOff + ko);
             } else {
                 ScalarAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, out, outOff + qo, lse, lseOff + b * tq, dOut, dOutOff + qo,
+                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                        lseOff + b * tq, dOut, dOutOff + qo,
                         dk, dkOff + ko, dv, dvOff + ko);
             }
         });
+    }
+
+    /**
+     * True when the dropout of a call with this seed and {@code dropoutP} keeps attention weight
+     * {@code (query, key)} of problem {@code problem} in a problem with {@code tk} keys. The hash index is
+     * {@code query * tk + key} in int arithmetic (it wraps beyond 2^31, which only changes which bits are hashed).
+     */
+    public static boolean keeps(long seed, float dropoutP, int problem, int query, int key, int tk) {
+        Checks.inRange("Attention.keeps", "dropoutP", dropoutP, 0, 1);
+        return DropoutHash.threshold(dropoutP) == 0
+                || DropoutHash.uniform24(key0(seed, problem), key1(seed, problem), query * tk + key)
+                        >= DropoutHash.threshold(dropoutP);
+    }
+
+    /** Problem {@code b}'s dropout keys: the seed advanced by b SplitMix64 steps, then hashed as Dropout's. */
+    private static int key0(long seed, int b) {
+        return DropoutHash.key0(seed + b * 0x9E3779B97F4A7C15L);
+    }
+
+    private static int key1(long seed, int b) {
+        return DropoutHash.key1(seed + b * 0x9E3779B97F4A7C15L);
     }
 
     private static int tiles(int n) {
@@ -146,13 +213,14 @@ public final class Attention {
 
     private static void checkInputs(String routine, int bh, int tq, int tk, int d,
                                     float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
-                                    float[] mask, int maskOff, int maskStride, float scale) {
+                                    float[] mask, int maskOff, int maskStride, float scale, float dropoutP) {
         Checks.nonNegative(routine, "bh", bh);
         Checks.nonNegative(routine, "tq", tq);
         Checks.nonNegative(routine, "tk", tk);
         Checks.nonNegative(routine, "d", d);
         Checks.nonNegative(routine, "maskStride", maskStride);
         Checks.finite(routine, "scale", scale);
+        Checks.inRange(routine, "dropoutP", dropoutP, 0, 1);
         long qSize = (long) bh * tq * d, kSize = (long) bh * tk * d;
         if (qSize > Integer.MAX_VALUE || kSize > Integer.MAX_VALUE || (long) bh * tq > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(routine + ": bh = " + bh + ", tq = " + tq + ", tk = " + tk + ", d = " + d

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * {@link Attention} against a naive double-precision reference that stores the whole score matrix:
  * sequence lengths that are not multiples of the tile (1, 7, 33, 65, 130), head sizes 1, 8, 17, 64, causal
  * and additive masks (shared and per problem, with fully masked rows), operands at offsets; forward,
- * backward, a finite-difference check of the backward, the scalar twin, thread-count independence and
+ * backward, dropout against the reference given the same mask, a finite-difference check of the backward
+ * (with and without dropout), the scalar twin, thread-count independence and
  * argument checks.
  *
  * <p>Tolerance: every result within {@code 1e-5 * max(1, max|want|)} of the reference (80 ulp of the
@@ -30,7 +31,19 @@ class AttentionTest {
 
     /** A problem: shapes, options and operands (each at offset OFF, sentinel padded). */
     private record Problem(int bh, int tq, int tk, int d, boolean causal, float scale, float[] q, float[] k,
-                           float[] v, float[] mask, int maskStride, float[] dOut) {
+                           float[] v, float[] mask, int maskStride, float[] dOut, float dropoutP, long seed) {
+        Problem withDropout(float p, long s) {
+            return new Problem(bh, tq, tk, d, causal, scale, q, k, v, mask, maskStride, dOut, p, s);
+        }
+
+        /** The dropout factor of weight (i, j) of problem b: 0, or 1 / (1 - p). */
+        double factor(int b, int i, int j) {
+            if (dropoutP == 0) {
+                return 1;
+            }
+            return Attention.keeps(seed, dropoutP, b, i, j, tk) ? 1.0 / (1.0 - dropoutP) : 0;
+        }
+
         int qSize() {
             return bh * tq * d;
         }
@@ -84,7 +97,7 @@ class AttentionTest {
             }
         }
         return new Problem(bh, tq, tk, d, causal, Attention.defaultScale(d), random(r, bh * tq * d, 1f),
-                random(r, bh * tk * d, 1f), random(r, bh * tk * d, 1f), mask, stride, random(r, bh * tq * d, 1f));
+                random(r, bh * tk * d, 1f), random(r, bh * tk * d, 1f), mask, stride, random(r, bh * tq * d, 1f), 0f, 0L);
     }
 
     /** Reference results in double: out, lse, dq, dk, dv (each without offset). */
@@ -124,18 +137,21 @@ class AttentionTest {
                 double rowDot = 0;
                 for (int j = 0; j < tk; j++) {
                     prob[j] /= sum;
+                    double f = p.factor(b, i, j); // dropout after the softmax: out = (P f) V
                     for (int x = 0; x < d; x++) {
-                        o[qb + i * d + x] += prob[j] * p.v[OFF + kb + j * d + x];
+                        o[qb + i * d + x] += prob[j] * f * p.v[OFF + kb + j * d + x];
                         dp[j] += (double) p.dOut[OFF + qb + i * d + x] * p.v[OFF + kb + j * d + x];
                     }
+                    dp[j] *= f;
                     rowDot += prob[j] * dp[j];
                 }
                 for (int j = 0; j < tk; j++) {
                     double ds = prob[j] * (dp[j] - rowDot) * p.scale;
+                    double f = p.factor(b, i, j);
                     for (int x = 0; x < d; x++) {
                         dq[qb + i * d + x] += ds * p.k[OFF + kb + j * d + x];
                         dk[kb + j * d + x] += ds * p.q[OFF + qb + i * d + x];
-                        dv[kb + j * d + x] += prob[j] * p.dOut[OFF + qb + i * d + x];
+                        dv[kb + j * d + x] += prob[j] * f * p.dOut[OFF + qb + i * d + x];
                     }
                 }
             }
@@ -148,10 +164,17 @@ class AttentionTest {
         float[] o = out(p.qSize()), lse = out(p.bh * p.tq);
         float[] dq = out(p.qSize()), dk = out(p.kSize()), dv = out(p.kSize());
         int mo = p.mask == null ? 0 : OFF;
-        Attention.forward(p.bh, p.tq, p.tk, p.d, p.q, OFF, p.k, OFF, p.v, OFF, p.mask, mo, p.maskStride, p.causal,
-                p.scale, o, OFF, lse, OFF);
-        Attention.backward(p.bh, p.tq, p.tk, p.d, p.q, OFF, p.k, OFF, p.v, OFF, p.mask, mo, p.maskStride, p.causal,
-                p.scale, o, OFF, lse, OFF, p.dOut, OFF, dq, OFF, dk, OFF, dv, OFF);
+        if (p.dropoutP == 0 && p.seed == 0) { // the overloads without dropout
+            Attention.forward(p.bh, p.tq, p.tk, p.d, p.q, OFF, p.k, OFF, p.v, OFF, p.mask, mo, p.maskStride,
+                    p.causal, p.scale, o, OFF, lse, OFF);
+            Attention.backward(p.bh, p.tq, p.tk, p.d, p.q, OFF, p.k, OFF, p.v, OFF, p.mask, mo, p.maskStride,
+                    p.causal, p.scale, o, OFF, lse, OFF, p.dOut, OFF, dq, OFF, dk, OFF, dv, OFF);
+        } else {
+            Attention.forward(p.bh, p.tq, p.tk, p.d, p.q, OFF, p.k, OFF, p.v, OFF, p.mask, mo, p.maskStride,
+                    p.causal, p.scale, p.dropoutP, p.seed, o, OFF, lse, OFF);
+            Attention.backward(p.bh, p.tq, p.tk, p.d, p.q, OFF, p.k, OFF, p.v, OFF, p.mask, mo, p.maskStride,
+                    p.causal, p.scale, p.dropoutP, p.seed, o, OFF, lse, OFF, p.dOut, OFF, dq, OFF, dk, OFF, dv, OFF);
+        }
         return new float[][] {o, lse, dq, dk, dv};
     }
 
@@ -165,15 +188,15 @@ class AttentionTest {
             int qo = OFF + b * tq * d, ko = OFF + b * tk * d, lo = OFF + b * tq;
             for (int i0 = 0; i0 < tq; i0 += t) {
                 ScalarAttention.forward(i0, Math.min(tq, i0 + t), tk, d, p.q, qo, p.k, ko, p.v, ko, p.mask, mo,
-                        p.causal, p.scale, o, qo, lse, lo);
+                        p.causal, p.scale, 0, 0, 0, 1f, o, qo, lse, lo);
             }
             for (int i0 = 0; i0 < tq; i0 += t) {
                 ScalarAttention.backwardQuery(i0, Math.min(tq, i0 + t), tk, d, p.q, qo, p.k, ko, p.v, ko, p.mask, mo,
-                        p.causal, p.scale, o, qo, lse, lo, p.dOut, qo, dq, qo);
+                        p.causal, p.scale, 0, 0, 0, 1f, o, qo, lse, lo, p.dOut, qo, dq, qo);
             }
             for (int j0 = 0; j0 < tk; j0 += t) {
                 ScalarAttention.backwardKey(j0, Math.min(tk, j0 + t), tq, tk, d, p.q, qo, p.k, ko, p.v, ko, p.mask,
-                        mo, p.causal, p.scale, o, qo, lse, lo, p.dOut, qo, dk, ko, dv, ko);
+                        mo, p.causal, p.scale, 0, 0, 0, 1f, o, qo, lse, lo, p.dOut, qo, dk, ko, dv, ko);
             }
         }
         return new float[][] {o, lse, dq, dk, dv};
@@ -291,7 +314,13 @@ class AttentionTest {
     @Test
     void sameBitsOnOneTwoAndThreeThreads() {
         Random r = new Random(8);
-        Problem p = problem(r, 3, 130, 100, 64, true, 2); // enough work to run on the pool
+        for (float dropoutP : new float[] {0f, 0.3f}) {
+            Problem p = problem(r, 3, 130, 100, 64, true, 2).withDropout(dropoutP, 99); // enough work for the pool
+            assertSameOnThreads(p);
+        }
+    }
+
+    private static void assertSameOnThreads(Problem p) {
         float[][][] runs = new float[3][][];
         for (int threads = 1; threads <= 3; threads++) {
             int t = threads;
@@ -299,7 +328,8 @@ class AttentionTest {
         }
         for (int t = 1; t < 3; t++) {
             for (int e = 0; e < 5; e++) {
-                KernelTesting.assertSameBits((t + 1) + " threads " + NAMES[e], runs[0][e], runs[t][e]);
+                KernelTesting.assertSameBits((t + 1) + " threads " + NAMES[e] + " dropout " + p.dropoutP, runs[0][e],
+                        runs[t][e]);
             }
         }
     }
@@ -308,8 +338,9 @@ class AttentionTest {
     @Test
     void backwardMatchesFiniteDifferences() {
         Random r = new Random(21);
-        for (boolean causal : new boolean[] {false, true}) {
-            Problem p = problem(r, 1, 5, 4, 3, causal, 1);
+        for (int variant = 0; variant < 3; variant++) {
+            boolean causal = variant == 1;
+            Problem p = problem(r, 1, 5, 4, 3, causal, 1).withDropout(variant == 2 ? 0.4f : 0f, 5);
             float[][] got = lanes(p);
             float[][] operands = {p.q, p.k, p.v};
             for (int which = 0; which < 3; which++) {
@@ -326,7 +357,7 @@ class AttentionTest {
                     double numeric = (plus - minus) / ((double) up - down);
                     double analytic = got[2 + which][e];
                     assertEquals(numeric, analytic, 2e-3 + 2e-3 * Math.abs(numeric),
-                            NAMES[2 + which] + "[" + (e - OFF) + "] causal=" + causal);
+                            NAMES[2 + which] + "[" + (e - OFF) + "] variant " + variant);
                 }
             }
         }
@@ -343,10 +374,55 @@ class AttentionTest {
     }
 
     @Test
+    void dropoutMatchesReferenceWithTheSameMask() {
+        Random r = new Random(31);
+        int[][] shapes = {{1, 1, 1}, {7, 33, 8}, {65, 130, 17}, {130, 7, 64}, {33, 65, 1}};
+        for (int[] sh : shapes) {
+            for (float dropoutP : new float[] {0.1f, 0.5f}) {
+                boolean causal = sh[0] % 2 == 1;
+                Problem p = problem(r, 2, sh[0], sh[1], sh[2], causal, sh[0] % 3).withDropout(dropoutP, r.nextLong());
+                assertNear("dropout " + dropoutP + " tq=" + sh[0] + " tk=" + sh[1] + " d=" + sh[2], reference(p),
+                        lanes(p), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void dropoutExtremesAndMaskStatistics() {
+        Random r = new Random(2);
+        Problem p = problem(r, 2, 9, 70, 8, false, 0);
+        float[][] plain = lanes(p);
+        float[][] zero = lanes(p.withDropout(0f, 1234));
+        for (int e = 0; e < 5; e++) {
+            KernelTesting.assertSameBits("dropoutP 0 " + NAMES[e], plain[e], zero[e]);
+        }
+        float[][] all = lanes(p.withDropout(1f, 1234));
+        KernelTesting.assertSameBits("dropoutP 1 lse", plain[1], all[1]);
+        for (int e : new int[] {0, 2, 3, 4}) {
+            for (int i = OFF; i < all[e].length - 2; i++) {
+                assertEquals(0f, all[e][i], "dropoutP 1 " + NAMES[e]);
+            }
+        }
+        // the kept fraction is 1 - p, and different problems and seeds get different masks
+        int kept = 0, same = 0, sameSeed = 0, n = 200 * 300;
+        for (int i = 0; i < 200; i++) {
+            for (int j = 0; j < 300; j++) {
+                boolean k0 = Attention.keeps(7, 0.25f, 0, i, j, 300);
+                kept += k0 ? 1 : 0;
+                same += k0 == Attention.keeps(7, 0.25f, 1, i, j, 300) ? 1 : 0;
+                sameSeed += k0 == Attention.keeps(8, 0.25f, 0, i, j, 300) ? 1 : 0;
+            }
+        }
+        assertEquals(0.75, kept / (double) n, 0.01);
+        assertEquals(0.625, same / (double) n, 0.01); // independent masks agree with probability p^2 + (1-p)^2
+        assertEquals(0.625, sameSeed / (double) n, 0.01);
+    }
+
+    @Test
     void forwardWithoutLseAndOwnScale() {
         Random r = new Random(4);
         Problem p = problem(r, 2, 9, 12, 8, false, 0);
-        Problem scaled = new Problem(p.bh, p.tq, p.tk, p.d, false, 0.7f, p.q, p.k, p.v, null, 0, p.dOut);
+        Problem scaled = new Problem(p.bh, p.tq, p.tk, p.d, false, 0.7f, p.q, p.k, p.v, null, 0, p.dOut, 0f, 0L);
         float[] o = out(p.qSize());
         Attention.forward(2, 9, 12, 8, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, false, 0.7f, o, OFF, null, 0);
         assertNear("scale 0.7", new double[][] {reference(scaled)[0]}, new float[][] {o}, 1e-5);
@@ -385,6 +461,14 @@ class AttentionTest {
                 p.v, OFF, null, 0, 0, false, 1f, o, OFF, lse, OFF, p.dOut, OFF, dq, OFF, dk, OFF, new float[3], 0));
         assertTrue(e.getMessage().startsWith("Attention.backward") && e.getMessage().contains("dv is too short"),
                 e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.forward(2, 4, 5, 3, p.q, OFF, p.k, OFF,
+                p.v, OFF, null, 0, 0, false, 1f, 1.5f, 0L, o, OFF, lse, OFF));
+        assertTrue(e.getMessage().startsWith("Attention.forward") && e.getMessage().contains("dropoutP = 1.5"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.backward(2, 4, 5, 3, p.q, OFF, p.k, OFF,
+                p.v, OFF, null, 0, 0, false, 1f, Float.NaN, 0L, o, OFF, lse, OFF, p.dOut, OFF, dq, OFF, dk, OFF, dv,
+                OFF));
+        assertTrue(e.getMessage().contains("dropoutP = NaN"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Attention.backward(2, 4, 5, 3, p.q, OFF, p.k, OFF,
                 p.v, OFF, null, 0, 0, false, 1f, o, OFF, null, 0, p.dOut, OFF, dq, OFF, dk, OFF, dv, OFF));
         assertTrue(e.getMessage().contains("lse is null"), e.getMessage());

@@ -24,6 +24,18 @@ public final class ScalarAttention {
         return mask == null ? s : s + mask[mo + i * tk + j];
     }
 
+    /**
+     * The dropout factor of attention weight {@code (i, j)} of a problem: {@code keepScale} when kept, 0 when
+     * dropped (the hash of {@code i * tk + j} with the problem's keys, see {@link DropoutHash}); 1 without
+     * dropout ({@code threshold = 0}).
+     */
+    static float keep(int key0, int key1, int threshold, float keepScale, int i, int j, int tk) {
+        if (threshold == 0) {
+            return 1f;
+        }
+        return DropoutHash.uniform24(key0, key1, i * tk + j) >= threshold ? keepScale : 0f;
+    }
+
     /** Keys query rows {@code < i1} can see: all, or with {@code causal} those up to {@code i1 - 1}. */
     private static int keyEnd(int i1, int tk, boolean causal) {
         return causal ? Math.min(tk, i1) : tk;
@@ -31,7 +43,8 @@ public final class ScalarAttention {
 
     /** Forward of query rows {@code i0..i1}: their output rows and logsumexps. */
     public static void forward(int i0, int i1, int tk, int d, float[] q, int qo, float[] k, int ko, float[] v, int vo,
-                               float[] mask, int mo, boolean causal, float scale, float[] out, int oo,
+                               float[] mask, int mo, boolean causal, float scale,
+                               int key0, int key1, int threshold, float keepScale, float[] out, int oo,
                                float[] lse, int lo) {
         int rows = i1 - i0;
         float[] s = new float[TILE];
@@ -61,6 +74,7 @@ public final class ScalarAttention {
                 for (int c = 0; c < nc; c++) {
                     double p = Math.exp((double) s[c] - mNew);
                     sum += p;
+                    p *= keep(key0, key1, threshold, keepScale, i, j0 + c, tk); // the sum l is of undropped weights
                     for (int x = 0; x < d; x++) {
                         acc[r * d + x] += p * v[vo + (j0 + c) * d + x];
                     }
@@ -102,6 +116,7 @@ public final class ScalarAttention {
     /** dQ of query rows {@code i0..i1}: {@code dq_i = scale * sum_j P_ij (dOut_i . v_j - D_i) k_j}. */
     public static void backwardQuery(int i0, int i1, int tk, int d, float[] q, int qo, float[] k, int ko,
                                      float[] v, int vo, float[] mask, int mo, boolean causal, float scale,
+                                     int key0, int key1, int threshold, float keepScale,
                                      float[] out, int oo, float[] lse, int lo, float[] dOut, int dOo,
                                      float[] dq, int dqo) {
         int rows = i1 - i0;
@@ -121,6 +136,7 @@ public final class ScalarAttention {
                     for (int x = 0; x < d; x++) {
                         dp += (double) dOut[dOo + i * d + x] * v[vo + j * d + x];
                     }
+                    dp *= keep(key0, key1, threshold, keepScale, i, j, tk);
                     double ds = p * (dp - di[r]) * scale;
                     for (int x = 0; x < d; x++) {
                         acc[r * d + x] += ds * k[ko + j * d + x];
@@ -139,6 +155,7 @@ public final class ScalarAttention {
      */
     public static void backwardKey(int j0, int j1, int tq, int tk, int d, float[] q, int qo, float[] k, int ko,
                                    float[] v, int vo, float[] mask, int mo, boolean causal, float scale,
+                                   int key0, int key1, int threshold, float keepScale,
                                    float[] out, int oo, float[] lse, int lo, float[] dOut, int dOo,
                                    float[] dk, int dko, float[] dv, int dvo) {
         int cols = j1 - j0;
@@ -153,12 +170,13 @@ public final class ScalarAttention {
                     if (p == 0) {
                         continue;
                     }
+                    double f = keep(key0, key1, threshold, keepScale, i, j, tk);
                     double dp = 0;
                     for (int x = 0; x < d; x++) {
                         dp += (double) dOut[dOo + i * d + x] * v[vo + j * d + x];
-                        accV[c * d + x] += p * dOut[dOo + i * d + x];
+                        accV[c * d + x] += p * f * dOut[dOo + i * d + x];
                     }
-                    double ds = p * (dp - di[i - a0]) * scale;
+                    double ds = p * (dp * f - di[i - a0]) * scale;
                     for (int x = 0; x < d; x++) {
                         accK[c * d + x] += ds * q[qo + i * d + x];
                     }

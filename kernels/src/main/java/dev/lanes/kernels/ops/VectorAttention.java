@@ -85,8 +85,19 @@ public final class VectorAttention {
         return VectorMath.sumLanes(sum);
     }
 
+    /** Multiplies {@code s[so + c]} by the dropout factor of weight {@code (i, j0 + c)}, {@code c < nc}. */
+    private static void dropout(int i, int j0, int nc, int tk, int key0, int key1, int threshold, float keepScale,
+                                float[] s, int so) {
+        if (threshold != 0) {
+            for (int c = 0; c < nc; c++) {
+                s[so + c] *= ScalarAttention.keep(key0, key1, threshold, keepScale, i, j0 + c, tk);
+            }
+        }
+    }
+
     /** {@code ds = p * (dp - di) * scale} over {@code wc} values; {@code p} in {@code s}, {@code dp} in {@code g}. */
-    private static void dScores(float[] s, int so, float[] g, int go, int wc, float di, float scale, float[] ds, int dso) {
+    private static void dScores(float[] s, int so, float[] g, int go, int wc, float di, float scale,
+                                float[] ds, int dso) {
         for (int c = 0; c < wc; c += V) {
             FloatVector p = FloatVector.fromArray(S, s, so + c);
             FloatVector.fromArray(S, g, go + c).sub(di).mul(p).mul(scale).intoArray(ds, dso + c);
@@ -110,7 +121,8 @@ public final class VectorAttention {
 
     /** Forward of query rows {@code i0..i1}; see {@link ScalarAttention#forward}. */
     public static void forward(int i0, int i1, int tk, int d, float[] q, int qo, float[] k, int ko, float[] v, int vo,
-                               float[] mask, int mo, boolean causal, float scale, float[] out, int oo,
+                               float[] mask, int mo, boolean causal, float scale,
+                               int key0, int key1, int threshold, float keepScale, float[] out, int oo,
                                float[] lse, int lo) {
         int rows = i1 - i0, dp = padded(d);
         float[] qt = new float[rows * dp];
@@ -141,8 +153,9 @@ public final class VectorAttention {
                 }
                 float alpha = (float) Math.exp((double) m[r] - mNew);
                 float sum = expShift(s, 0, wc, mNew);
-                l[r] = l[r] * alpha + sum;
+                l[r] = l[r] * alpha + sum; // the sum of undropped weights: dropout comes after the softmax
                 m[r] = mNew;
+                dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, s, 0);
                 accumulate(acc, r * dp, dp, alpha, nc, s, 0, 1, vt, 0, dp);
             }
         }
@@ -171,6 +184,7 @@ public final class VectorAttention {
     /** dQ of query rows {@code i0..i1}; see {@link ScalarAttention#backwardQuery}. */
     public static void backwardQuery(int i0, int i1, int tk, int d, float[] q, int qo, float[] k, int ko,
                                      float[] v, int vo, float[] mask, int mo, boolean causal, float scale,
+                                     int key0, int key1, int threshold, float keepScale,
                                      float[] out, int oo, float[] lse, int lo, float[] dOut, int dOo,
                                      float[] dq, int dqo) {
         int rows = i1 - i0, dp = padded(d);
@@ -204,6 +218,7 @@ public final class VectorAttention {
                 finishScores(i, j0, nc, wc, tk, mask, mo, causal, scale, s, 0);
                 expShift(s, 0, wc, rowLse);
                 rowTimesTile(d, gt, r * dp, vtT, wc, g, 0);
+                dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, g, 0);
                 dScores(s, 0, g, 0, wc, di[r], scale, s, 0);
                 accumulate(acc, r * dp, dp, 1f, nc, s, 0, 1, kr, 0, dp);
             }
@@ -216,6 +231,7 @@ public final class VectorAttention {
     /** dK and dV of key rows {@code j0..j1}; see {@link ScalarAttention#backwardKey}. */
     public static void backwardKey(int j0, int j1, int tq, int tk, int d, float[] q, int qo, float[] k, int ko,
                                    float[] v, int vo, float[] mask, int mo, boolean causal, float scale,
+                                   int key0, int key1, int threshold, float keepScale,
                                    float[] out, int oo, float[] lse, int lo, float[] dOut, int dOo,
                                    float[] dk, int dko, float[] dv, int dvo) {
         int nc = j1 - j0, wc = padded(nc), dp = padded(d);
@@ -246,7 +262,9 @@ public final class VectorAttention {
                 finishScores(i, j0, nc, wc, tk, mask, mo, causal, scale, p, r * TILE);
                 expShift(p, r * TILE, wc, rowLse);
                 rowTimesTile(d, gt, r * dp, vtT, wc, g, 0);
+                dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, g, 0);
                 dScores(p, r * TILE, g, 0, wc, rowDot(i, d, out, oo, dOut, dOo), scale, ds, r * TILE);
+                dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, p, r * TILE); // dV takes dropped weights
             }
             for (int c = 0; c < nc; c++) {
                 accumulate(accV, c * dp, dp, 1f, rows, p, c, TILE, gt, 0, dp);

@@ -74,15 +74,19 @@ public final class VectorAttention {
         Arrays.fill(s, so + visible, so + wc, Float.NEGATIVE_INFINITY);
     }
 
-    /** {@code s = exp(s - shift)} over {@code wc} values (a multiple of V); returns their sum. */
-    private static float expShift(float[] s, int so, int wc, float shift) {
+    /**
+     * {@code s = exp(s - shift)} over {@code wc} values (a multiple of V); returns their sum, reduced through
+     * {@code lanes} (V floats of scratch) because a vector passed to an out-of-line sumLanes would be boxed.
+     */
+    private static float expShift(float[] s, int so, int wc, float shift, float[] lanes) {
         FloatVector sum = FloatVector.zero(S);
         for (int c = 0; c < wc; c += V) {
             FloatVector p = VectorMath.exp(FloatVector.fromArray(S, s, so + c).sub(shift));
             p.intoArray(s, so + c);
             sum = sum.add(p);
         }
-        return VectorMath.sumLanes(sum);
+        sum.intoArray(lanes, 0);
+        return VectorMath.sumLanes(lanes, 0);
     }
 
     /** Multiplies {@code s[so + c]} by the dropout factor of weight {@code (i, j0 + c)}, {@code c < nc}. */
@@ -129,6 +133,7 @@ public final class VectorAttention {
         float[] kt = new float[d * TILE];
         float[] vt = new float[TILE * dp];
         float[] s = new float[TILE];
+        float[] lanes = new float[V];
         float[] acc = new float[rows * dp];
         float[] m = new float[rows];
         float[] l = new float[rows];
@@ -152,7 +157,7 @@ public final class VectorAttention {
                     continue; // no key seen yet: nothing to add
                 }
                 float alpha = (float) Math.exp((double) m[r] - mNew);
-                float sum = expShift(s, 0, wc, mNew);
+                float sum = expShift(s, 0, wc, mNew, lanes);
                 l[r] = l[r] * alpha + sum; // the sum of undropped weights: dropout comes after the softmax
                 m[r] = mNew;
                 dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, s, 0);
@@ -195,6 +200,7 @@ public final class VectorAttention {
         float[] kr = new float[TILE * dp];
         float[] s = new float[TILE];
         float[] g = new float[TILE];
+        float[] lanes = new float[V];
         float[] acc = new float[rows * dp];
         float[] di = new float[rows];
         copyRows(rows, d, q, qo + i0 * d, qt, dp);
@@ -216,7 +222,7 @@ public final class VectorAttention {
                 }
                 rowTimesTile(d, qt, r * dp, kt, wc, s, 0);
                 finishScores(i, j0, nc, wc, tk, mask, mo, causal, scale, s, 0);
-                expShift(s, 0, wc, rowLse);
+                expShift(s, 0, wc, rowLse, lanes);
                 rowTimesTile(d, gt, r * dp, vtT, wc, g, 0);
                 dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, g, 0);
                 dScores(s, 0, g, 0, wc, di[r], scale, s, 0);
@@ -242,6 +248,7 @@ public final class VectorAttention {
         float[] p = new float[TILE * TILE];
         float[] ds = new float[TILE * TILE];
         float[] g = new float[TILE];
+        float[] lanes = new float[V];
         float[] accK = new float[nc * dp];
         float[] accV = new float[nc * dp];
         transpose(nc, wc, d, k, ko + j0 * d, kt);
@@ -260,7 +267,7 @@ public final class VectorAttention {
                 }
                 rowTimesTile(d, qt, r * dp, kt, wc, p, r * TILE);
                 finishScores(i, j0, nc, wc, tk, mask, mo, causal, scale, p, r * TILE);
-                expShift(p, r * TILE, wc, rowLse);
+                expShift(p, r * TILE, wc, rowLse, lanes);
                 rowTimesTile(d, gt, r * dp, vtT, wc, g, 0);
                 dropout(i, j0, nc, tk, key0, key1, threshold, keepScale, g, 0);
                 dScores(p, r * TILE, g, 0, wc, rowDot(i, d, out, oo, dOut, dOo), scale, ds, r * TILE);

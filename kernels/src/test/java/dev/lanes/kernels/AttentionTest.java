@@ -97,7 +97,8 @@ class AttentionTest {
             }
         }
         return new Problem(bh, tq, tk, d, causal, Attention.defaultScale(d), random(r, bh * tq * d, 1f),
-                random(r, bh * tk * d, 1f), random(r, bh * tk * d, 1f), mask, stride, random(r, bh * tq * d, 1f), 0f, 0L);
+                random(r, bh * tk * d, 1f), random(r, bh * tk * d, 1f), mask, stride, random(r, bh * tq * d, 1f),
+                0f, 0L);
     }
 
     /** Reference results in double: out, lse, dq, dk, dv (each without offset). */
@@ -228,7 +229,8 @@ class AttentionTest {
                     continue;
                 }
                 if (!(Math.abs(gi - wi) <= tol * scale)) {
-                    fail(what + " " + NAMES[r] + "[" + (i - OFF) + "] = " + gi + ", want " + wi + " (scale " + scale + ")");
+                    fail(what + " " + NAMES[r] + "[" + (i - OFF) + "] = " + gi + ", want " + wi
+                            + " (scale " + scale + ")");
                 }
             }
         }
@@ -416,6 +418,59 @@ class AttentionTest {
         assertEquals(0.75, kept / (double) n, 0.01);
         assertEquals(0.625, same / (double) n, 0.01); // independent masks agree with probability p^2 + (1-p)^2
         assertEquals(0.625, sameSeed / (double) n, 0.01);
+    }
+
+    /**
+     * Once warm, a call allocates its tile scratch and nothing else: a FloatVector that C2 fails to keep in a
+     * register (one passed to a method left out of line) costs ~100 bytes per row and tile, which the bound
+     * (scratch + 5% + 4 KB) catches; the row sums did that before they went through an array.
+     */
+    @Test
+    void allocatesOnlyTileScratchOnceWarm() throws ReflectiveOperationException {
+        // Through reflection: the kernels module does not read java.management, and a test compiled into it
+        // could not name ManagementFactory; core reflection does not need readability.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        Class<?> bean = Class.forName("com.sun.management.ThreadMXBean");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dev.lanes.kernels.internal.KernelProvider.get().vectorized() && bean.isInstance(mx)
+                        && (boolean) bean.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
+                "vector kernels and per-thread allocation counts");
+        java.lang.reflect.Method allocated = bean.getMethod("getThreadAllocatedBytes", long.class);
+        int bh = 2, t = 2 * Attention.TILE, d = 64, tile = Attention.TILE * d; // full tiles; d is whole vectors
+        Problem p = problem(new Random(1), bh, t, t, d, true, 0);
+        float[] o = new float[p.qSize()], lse = new float[bh * t], dq = new float[p.qSize()];
+        float[] dk = new float[p.kSize()], dv = new float[p.kSize()];
+        long tasks = bh * 2L;
+        // forward: Q, K^T, V and accumulator tiles; backward: six tiles per query task, eight per key task
+        long forwardScratch = tasks * 4 * tile * 4L, backwardScratch = tasks * (6 + 8) * tile * 4L;
+        long thread = Thread.currentThread().threadId();
+        long[] perCall = new long[2];
+        int before = Threads.count();
+        Threads.setCount(1);
+        try {
+            for (int round = 0; round < 2; round++) { // round 0 warms up C2
+                int calls = round == 0 ? 300 : 20;
+                long b0 = (long) allocated.invoke(mx, thread);
+                for (int i = 0; i < calls; i++) {
+                    Attention.forward(bh, t, t, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, true, p.scale, o, 0,
+                            lse, 0);
+                }
+                long b1 = (long) allocated.invoke(mx, thread);
+                for (int i = 0; i < calls; i++) {
+                    Attention.backward(bh, t, t, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, true, p.scale, o, 0,
+                            lse, 0, p.dOut, OFF, dq, 0, dk, 0, dv, 0);
+                }
+                long b2 = (long) allocated.invoke(mx, thread);
+                perCall[0] = (b1 - b0) / calls;
+                perCall[1] = (b2 - b1) / calls;
+            }
+            assertTrue(perCall[0] < forwardScratch * 1.05 + 4096,
+                    "forward allocated " + perCall[0] + " bytes a call, scratch is " + forwardScratch);
+            assertTrue(perCall[1] < backwardScratch * 1.05 + 4096,
+                    "backward allocated " + perCall[1] + " bytes a call, scratch is " + backwardScratch);
+        } finally {
+            Threads.setCount(before);
+        }
     }
 
     @Test

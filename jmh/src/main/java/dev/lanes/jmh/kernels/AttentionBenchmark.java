@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Throughput: the forward does {@code 4 BH T^2 D} floating-point operations (two products of
  * {@code 2 BH T^2 D} each), so GFLOP/s = {@code 4 * 8 * T * T * 64 / (time in ns)}; the backward does
  * {@code 2.5} times that (five products, counting the recomputed scores: {@code 10 BH T^2 D}; Lanes
- * computes the scores and {@code dOut V^T} in both of its passes, {@code 14 BH T^2 D} in all, which this count leaves out).
+ * computes the scores and {@code dOut V^T} in both of its passes, {@code 14 BH T^2 D} in all, which this
+ * count leaves out).
  * Compiled, not yet run on this project's machines.
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -29,6 +29,11 @@ class FallbackTest {
         Activations.gelu(1, false, new float[] {1f}, 0, g, 0);
         System.out.println("softmax=" + java.util.Arrays.toString(p) + " gelu=" + g[0]
                 + " sum=" + Reductions.sum(3, new float[] {1f, 2f, 3.5f}, 0));
+        // one query against two keys with equal values: the output is that value whatever the weights
+        float[] o = new float[1];
+        Attention.forward(1, 1, 2, 1, new float[] {1f}, 0, new float[] {0f, 1f}, 0, new float[] {2f, 2f}, 0,
+                null, 0, 0, false, 1f, o, 0, null, 0);
+        System.out.println("attention=" + o[0]);
     }
 
     @Test
@@ -37,6 +42,7 @@ class FallbackTest {
         assertTrue(output.contains("implementation=scalar"), output);
         assertTrue(output.contains("result=[19.0, 22.0, 43.0, 50.0]"), output);
         assertTrue(output.contains("softmax=[0.25, 0.75] gelu=0.8413448 sum=6.5"), output);
+        assertTrue(output.contains("attention=2.0"), output);
         assertTrue(output.contains("jdk.incubator.vector is not loaded"), output);
         assertTrue(output.contains("--add-modules jdk.incubator.vector"), output);
         assertEquals(1, output.lines().filter(l -> l.contains("scalar kernels")).count(), output);

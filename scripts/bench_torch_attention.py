@@ -7,25 +7,12 @@ Run it under the benchmark lock:
         flock /tmp/lanes-bench.lock python3 scripts/bench_torch_attention.py
 """
 import json
-import statistics
-import time
-
 import torch
 import torch.nn.functional as F
 
+from torch_timing import median_seconds
+
 BH, D = 8, 64
-
-
-def median_seconds(fn, seconds=2.0, warmup=5):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end or len(samples) < 5:
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
 
 
 def main():
@@ -37,7 +24,7 @@ def main():
             flops = 4.0 * BH * t * t * D
             with torch.no_grad():
                 for case, causal in (("forward", False), ("forward_causal", True)):
-                    s = median_seconds(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal))
+                    s = median_seconds(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal), seconds=2.0, warmup=5, min_samples=5)
                     print(json.dumps({"case": case, "t": t, "threads": threads, "us": round(s * 1e6, 1),
                                       "gflops": round(flops / s / 1e9, 1), "torch": torch.__version__}), flush=True)
             qg, kg, vg = (x.clone().requires_grad_(True) for x in (q, k, v))
@@ -47,7 +34,7 @@ def main():
                 out = F.scaled_dot_product_attention(qg, kg, vg)
                 out.backward(dout)
 
-            s = median_seconds(fwd_bwd)
+            s = median_seconds(fwd_bwd, seconds=2.0, warmup=5, min_samples=5)
             print(json.dumps({"case": "forward_backward", "t": t, "threads": threads, "us": round(s * 1e6, 1),
                               "torch": torch.__version__}), flush=True)
 

@@ -10,28 +10,15 @@ freed memory (fresh pages are slow to touch on this VM):
         flock /tmp/lanes-bench.lock python3 scripts/bench_torch_training.py
 """
 import json
-import statistics
-import time
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_timing import median_seconds
+
 
 def mlp():
     return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
-
-
-def median_seconds(fn, seconds=3.0, warmup=50):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end or len(samples) < 20:
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
 
 
 def main():

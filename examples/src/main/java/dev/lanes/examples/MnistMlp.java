@@ -9,6 +9,7 @@ import dev.lanes.nn.data.Mnist;
 import dev.lanes.nn.data.TensorDataset;
 import dev.lanes.nn.inference.InferencePlan;
 import dev.lanes.nn.io.Safetensors;
+import dev.lanes.nn.layers.Activations.ReLU;
 import dev.lanes.nn.layers.Linear;
 import dev.lanes.nn.layers.Module;
 import dev.lanes.nn.layers.Sequential;
@@ -54,7 +55,8 @@ public final class MnistMlp {
                 o.epochs, fit.trainSeconds(), fit.samplesPerSecond(), 100 * accuracy);
 
         Safetensors.saveModel(o.out, model);
-        System.out.println("saved " + o.out + " (load it in PyTorch: model.load_state_dict(safetensors.torch.load_file(path)))");
+        System.out.println("saved " + o.out + "; in PyTorch: model = " + PYTORCH
+                + "; model.load_state_dict(safetensors.torch.load_file(\"" + o.out + "\"))");
         Module reloaded = mlp(new Generator(o.seed + 1));
         Safetensors.loadModel(o.out, reloaded, true);
         double reloadedAccuracy = Examples.accuracy(reloaded, mnist.test());
@@ -71,12 +73,19 @@ public final class MnistMlp {
         return accuracy;
     }
 
-    /** The MLP, PyTorch's {@code Sequential(Linear, ReLU, Linear, ReLU, Linear)} with the ReLUs fused. */
+    /**
+     * The issue's MLP, written as in PyTorch, so the saved file's keys ({@code 0.weight}, {@code 2.weight},
+     * {@code 4.weight}) are those of {@link #PYTORCH}. (Fusing the ReLUs into the Linear layers trains about
+     * 15 % faster with the same numbers, but the keys become 0, 1, 2.)
+     */
     static Module mlp(Generator generator) {
-        return new Sequential(new Linear(784, 512, true, Activation.RELU, generator),
-                new Linear(512, 256, true, Activation.RELU, generator),
+        return new Sequential(new Linear(784, 512, true, Activation.IDENTITY, generator), new ReLU(),
+                new Linear(512, 256, true, Activation.IDENTITY, generator), new ReLU(),
                 new Linear(256, 10, true, Activation.IDENTITY, generator));
     }
+
+    /** The same model in PyTorch, for loading the saved file there. */
+    static final String PYTORCH = "nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))";
 
     private static void predictFew(Module model, TensorDataset test, int count) {
         InferencePlan plan = InferencePlan.of(model, 1);

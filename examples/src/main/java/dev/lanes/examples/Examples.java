@@ -56,13 +56,20 @@ final class Examples {
         for (int start = 0; start < rows; start += 1000) {
             int n = Math.min(1000, rows - start);
             plan.run(inputs.array(), inputs.arrayOffset() + start * in, n, outputs, 0);
-            for (int i = 0; i < n; i++) {
-                if (argmax(outputs, i * classes, classes) == (int) labels[start + i]) {
-                    correct++;
-                }
-            }
+            correct += countCorrect(n, classes, outputs, 0, labels, start);
         }
         return rows == 0 ? Double.NaN : (double) correct / rows;
+    }
+
+    /** How many of {@code n} rows of {@code classes} outputs have their largest output at the row's label. */
+    private static int countCorrect(int n, int classes, float[] outputs, int offset, float[] labels, int firstLabel) {
+        int correct = 0;
+        for (int i = 0; i < n; i++) {
+            if (argmax(outputs, offset + i * classes, classes) == (int) labels[firstLabel + i]) {
+                correct++;
+            }
+        }
+        return correct;
     }
 
     /** The index of the largest of {@code values[offset .. offset + length)}, the first one on ties. */
@@ -132,13 +139,7 @@ final class Examples {
             for (int start = 0; start < rows; start += batch) {
                 int n = Math.min(batch, rows - start);
                 Tensor logits = model.forward(test.inputs().slice(0, start, start + n)).contiguous();
-                int classes = logits.size(1);
-                float[] values = logits.array();
-                for (int i = 0; i < n; i++) {
-                    if (argmax(values, logits.arrayOffset() + i * classes, classes) == (int) labels[start + i]) {
-                        correct++;
-                    }
-                }
+                correct += countCorrect(n, logits.size(1), logits.array(), logits.arrayOffset(), labels, start);
             }
         }
         return rows == 0 ? Double.NaN : (double) correct / rows;

@@ -281,32 +281,32 @@ public final class InferencePlan {
             return null;
         }
         if (layer instanceof ReLU) {
-            return pointwise((n, x, xo, y, yo) -> Activations.relu(n, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.relu(rows * cols, x, xo, y, yo));
         }
         if (layer instanceof GELU gelu) {
             boolean tanh = gelu.approximate().equals("tanh");
-            return pointwise((n, x, xo, y, yo) -> Activations.gelu(n, tanh, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.gelu(rows * cols, tanh, x, xo, y, yo));
         }
         if (layer instanceof SiLU) {
-            return pointwise((n, x, xo, y, yo) -> Activations.silu(n, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.silu(rows * cols, x, xo, y, yo));
         }
         if (layer instanceof Sigmoid) {
-            return pointwise((n, x, xo, y, yo) -> Activations.sigmoid(n, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.sigmoid(rows * cols, x, xo, y, yo));
         }
         if (layer instanceof Tanh) {
-            return pointwise((n, x, xo, y, yo) -> Activations.tanh(n, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.tanh(rows * cols, x, xo, y, yo));
         }
         if (layer instanceof LeakyReLU leaky) {
             float slope = leaky.negativeSlope();
-            return pointwise((n, x, xo, y, yo) -> Activations.leakyRelu(n, slope, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.leakyRelu(rows * cols, slope, x, xo, y, yo));
         }
         if (layer instanceof ELU elu) {
             float alpha = elu.alpha();
-            return pointwise((n, x, xo, y, yo) -> Activations.elu(n, alpha, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.elu(rows * cols, alpha, x, xo, y, yo));
         }
         if (layer instanceof Softplus softplus) {
             float beta = softplus.beta(), threshold = softplus.threshold();
-            return pointwise((n, x, xo, y, yo) -> Activations.softplus(n, beta, threshold, x, xo, y, yo));
+            return rowwise((rows, cols, x, xo, y, yo) -> Activations.softplus(rows * cols, beta, threshold, x, xo, y, yo));
         }
         if (layer instanceof dev.lanes.nn.layers.Activations.Softmax softmax) {
             checkLastDim(softmax.dim(), layer, index);
@@ -327,26 +327,9 @@ public final class InferencePlan {
         }
     }
 
-    private interface Pointwise {
-        void apply(int n, float[] x, int xOff, float[] y, int yOff);
-    }
-
+    /** A kernel over {@code rows x cols} values, in place or not (element-wise ones see {@code rows * cols}). */
     private interface Rowwise {
         void apply(int rows, int cols, float[] x, int xOff, float[] y, int yOff);
-    }
-
-    private static Step pointwise(Pointwise kernel) {
-        return new Step() {
-            @Override
-            public void run(int rows, int width, float[] x, int xOff, float[] y, int yOff) {
-                kernel.apply(rows * width, x, xOff, y, yOff);
-            }
-
-            @Override
-            public int outWidth(int inWidth) {
-                return inWidth;
-            }
-        };
     }
 
     private static Step rowwise(Rowwise kernel) {

@@ -229,7 +229,7 @@ public final class OptimizerState {
                 } else if (e.getValue() instanceof Boolean flag) {
                     options.put(key, flag ? 1.0 : 0.0);
                 } else if (e.getValue() instanceof Json.Number n && Double.isFinite(Double.parseDouble(n.text()))) {
-                    options.put(key, Double.parseDouble(n.text()));
+                    options.put(key, Double.valueOf(n.text()));
                 } else {
                     throw new IllegalArgumentException(where + " is " + e.getValue() + ", not a number or a boolean");
                 }

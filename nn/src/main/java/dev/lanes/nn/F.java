@@ -2,6 +2,7 @@ package dev.lanes.nn;
 
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Activations;
+import dev.lanes.kernels.Attention;
 import dev.lanes.kernels.CrossEntropy;
 import dev.lanes.kernels.Dropout;
 import dev.lanes.kernels.Elementwise;
@@ -210,6 +211,152 @@ public final class F {
             Dropout.backward(n, p, seed, gc.data, gc.offset, dx.data, 0);
             return new Tensor[] {dx};
         }, x);
+    }
+
+    // --------------------------------------------------------------------------------------- attention
+
+    /** {@code F.scaled_dot_product_attention(q, k, v)}: no mask, no dropout, scale {@code 1/sqrt(E)}. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
+        return scaledDotProductAttention(q, k, v, null, 0f, false, null, false, null);
+    }
+
+    /** {@code F.scaled_dot_product_attention(q, k, v, is_causal=isCausal)}. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean isCausal) {
+        return scaledDotProductAttention(q, k, v, null, 0f, isCausal, null, false, null);
+    }
+
+    /** {@code F.scaled_dot_product_attention(q, k, v, attn_mask=attnMask)} with an additive float mask. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask) {
+        return scaledDotProductAttention(q, k, v, attnMask, 0f, false, null, false, null);
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa)}:
+     * {@code softmax(q k^T * scale + attnMask) v} with the fused, tiled {@link Attention} kernel, which never
+     * stores the {@code L x S} score matrix, forward or backward.
+     *
+     * <p>Shapes: {@code q (..., L, E)}, {@code k (..., S, E)}, {@code v (..., S, E)}, result {@code (..., L, E)};
+     * the leading dimensions of the three must be equal, except that with {@code enableGqa} the heads
+     * dimension ({@code -3}) of {@code k} and {@code v} may divide that of {@code q} (grouped-query attention:
+     * each key/value head serves {@code Hq / Hkv} consecutive query heads, as PyTorch's
+     * {@code repeat_interleave}). The value head size must equal the query's (a limit of the kernel).
+     *
+     * <p>{@code attnMask}, or null, is an additive float mask broadcastable to {@code (..., L, S)}:
+     * {@code 0} lets a key take part, {@code -inf} hides it (turn a PyTorch boolean mask {@code m} into
+     * {@code where(m, 0, -inf)}). It takes no gradient. {@code isCausal} is PyTorch's top-left causal mask
+     * and, as in PyTorch, may not be combined with {@code attnMask}. A query that sees no key gets zeros.
+     * {@code scale} null means {@code 1/sqrt(E)}. Dropout ({@code dropoutP > 0}) draws its seed from
+     * {@code generator} (null: the default generator); pass {@code 0} outside training, as PyTorch code does.
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, float dropoutP,
+                                                   boolean isCausal, Float scale, boolean enableGqa, Generator generator) {
+        String op = "scaled_dot_product_attention";
+        int rank = q.dim();
+        if (rank < 2 || k.dim() != rank || v.dim() != rank) {
+            throw new IllegalArgumentException(op + ": query, key and value must have the same rank, at least 2, got shapes "
+                    + Shapes.str(q.shape()) + ", " + Shapes.str(k.shape()) + ", " + Shapes.str(v.shape()));
+        }
+        int tq = q.size(-2), e = q.size(-1), tk = k.size(-2);
+        if (k.size(-1) != e || v.size(-2) != tk || v.size(-1) != e) {
+            throw new IllegalArgumentException(op + ": key must be (..., S, " + e + ") and value (..., S, " + e + ") for query "
+                    + Shapes.str(q.shape()) + ", got key " + Shapes.str(k.shape()) + " and value " + Shapes.str(v.shape())
+                    + (v.size(-1) != e && v.size(-2) == tk && k.size(-1) == e ? " (a value head size other than the query's is not supported)" : ""));
+        }
+        if (enableGqa && rank >= 3 && q.size(-3) != k.size(-3)) {
+            int hq = q.size(-3), hkv = k.size(-3);
+            if (hkv == 0 || hq % hkv != 0 || v.size(-3) != hkv) {
+                throw new IllegalArgumentException(op + ": with enable_gqa the number of query heads (" + hq + ") must be a "
+                        + "multiple of the key/value heads (key " + Shapes.str(k.shape()) + ", value " + Shapes.str(v.shape()) + ")");
+            }
+            k = repeatInterleaveHeads(k, hq / hkv);
+            v = repeatInterleaveHeads(v, hq / hkv);
+        }
+        int[] lead = Arrays.copyOf(q.shape(), rank - 2);
+        if (!Arrays.equals(lead, Arrays.copyOf(k.shape(), rank - 2)) || !Arrays.equals(lead, Arrays.copyOf(v.shape(), rank - 2))) {
+            throw new IllegalArgumentException(op + ": the leading dimensions of query " + Shapes.str(q.shape()) + ", key "
+                    + Shapes.str(k.shape()) + " and value " + Shapes.str(v.shape()) + " must be equal");
+        }
+        if (attnMask != null && isCausal) {
+            throw new IllegalArgumentException(op + ": an explicit attn_mask should not be set when is_causal=True");
+        }
+        if (!(dropoutP >= 0 && dropoutP <= 1)) {
+            throw new IllegalArgumentException(op + ": dropout_p must be in [0, 1], got " + dropoutP);
+        }
+        float s = scale == null ? Attention.defaultScale(e) : scale;
+        int bh = Shapes.numel(lead);
+        float[] maskData = null;
+        int maskOff = 0, maskStride = 0;
+        if (attnMask != null) {
+            if (attnMask.requiresGrad() && GradMode.isEnabled()) {
+                throw new IllegalArgumentException(op + ": attn_mask requires grad; a gradient for the mask is not supported");
+            }
+            int[] full = Arrays.copyOf(lead, rank);
+            full[rank - 2] = tq;
+            full[rank - 1] = tk;
+            Tensor m;
+            try {
+                m = attnMask.expandTo(full);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(op + ": attn_mask of shape " + Shapes.str(attnMask.shape())
+                        + " cannot be broadcast to " + Shapes.str(full), ex);
+            }
+            boolean shared = true;
+            for (int i = 0; i < rank - 2; i++) {
+                shared &= m.strides()[i] == 0 || lead[i] == 1;
+            }
+            Tensor mc = shared ? sharedMask(m, rank) : m.contiguousClone();
+            maskData = mc.data;
+            maskOff = mc.offset;
+            maskStride = shared ? 0 : tq * tk;
+        }
+        long seed = 0;
+        if (dropoutP > 0) {
+            Generator g = generator == null ? Generator.defaultGenerator() : generator;
+            synchronized (g) {
+                seed = g.nextLong();
+            }
+        }
+        Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+        int[] outShape = q.shape();
+        Tensor out = Tensor.zeros(outShape);
+        boolean needsGrad = GradMode.isEnabled() && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad());
+        float[] lse = needsGrad ? new float[bh * tq] : null;
+        Attention.forward(bh, tq, tk, e, qc.data, qc.offset, kc.data, kc.offset, vc.data, vc.offset,
+                maskData, maskOff, maskStride, isCausal, s, dropoutP, seed, out.data, 0, lse, 0);
+        final float[] md = maskData;
+        final int mo = maskOff, ms = maskStride;
+        final long sd = seed;
+        Tensor kk = k, vv = v;
+        return Tensor.result(out, "ScaledDotProductFlashAttentionBackward", g -> {
+            Tensor gc = g.contiguous();
+            Tensor dq = Tensor.zeros(q.shape()), dk = Tensor.zeros(kk.shape()), dv = Tensor.zeros(vv.shape());
+            Attention.backward(bh, tq, tk, e, qc.data, qc.offset, kc.data, kc.offset, vc.data, vc.offset,
+                    md, mo, ms, isCausal, s, dropoutP, sd, out.data, 0, lse, 0, gc.data, gc.offset,
+                    dq.data, 0, dk.data, 0, dv.data, 0);
+            return new Tensor[] {dq, dk, dv};
+        }, q, kk, vv);
+    }
+
+    /** The last two dimensions of a mask whose leading dimensions all broadcast: one {@code tq x tk} block. */
+    private static Tensor sharedMask(Tensor expanded, int rank) {
+        Tensor m = expanded;
+        for (int i = 0; i < rank - 2; i++) {
+            m = m.select(0, 0);
+        }
+        return m.contiguousClone();
+    }
+
+    /** {@code x.repeat_interleave(times, dim=-3)}: each head repeated {@code times} times in a row. */
+    private static Tensor repeatInterleaveHeads(Tensor x, int times) {
+        int rank = x.dim();
+        int[] shape = x.shape();
+        int[] expanded = new int[rank + 1];
+        for (int i = 0, j = 0; i < rank + 1; i++) {
+            expanded[i] = i == rank - 2 ? times : shape[j++];
+        }
+        int[] merged = shape.clone();
+        merged[rank - 3] *= times;
+        return x.unsqueeze(rank - 2).expand(expanded).reshape(merged);
     }
 
     // ------------------------------------------------------------------------------------------- norms

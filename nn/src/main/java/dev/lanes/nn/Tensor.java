@@ -1149,6 +1149,122 @@ public final class Tensor {
         }, this);
     }
 
+    // ---------------------------------------------------------------------------------- joining, splitting
+
+    /**
+     * Joins tensors along dimension {@code dim} ({@code torch.cat}): all must have the same shape except in
+     * that dimension. The result owns its storage; the backward hands each input its slice of the gradient.
+     */
+    public static Tensor cat(int dim, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("cat: expected a non-empty list of tensors");
+        }
+        int[] first = tensors[0].shape;
+        int d = Shapes.dim("cat", dim, first.length);
+        int total = 0;
+        for (int t = 0; t < tensors.length; t++) {
+            int[] s = tensors[t].shape;
+            boolean same = s.length == first.length;
+            for (int i = 0; same && i < s.length; i++) {
+                same = i == d || s[i] == first[i];
+            }
+            if (!same) {
+                throw new IllegalArgumentException("cat: tensor " + t + " has shape " + Shapes.str(s) + ", which does not match "
+                        + "tensor 0's shape " + Shapes.str(first) + " outside dimension " + d);
+            }
+            total += s[d];
+        }
+        int[] outShape = first.clone();
+        outShape[d] = total;
+        int outer = Shapes.numel(Arrays.copyOf(first, d));
+        int inner = Shapes.numel(Arrays.copyOfRange(first, d + 1, first.length));
+        Tensor out = zeros(outShape);
+        int outRow = total * inner, at = 0;
+        int[] starts = new int[tensors.length];
+        for (int t = 0; t < tensors.length; t++) {
+            Tensor c = tensors[t].contiguous();
+            int block = c.shape[d] * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(c.data, c.offset + o * block, out.data, o * outRow + at, block);
+            }
+            starts[t] = at / Math.max(1, inner);
+            at += block;
+        }
+        return result(out, "CatBackward", g -> {
+            Tensor[] grads = new Tensor[tensors.length];
+            for (int t = 0; t < tensors.length; t++) {
+                if (tensors[t].requiresGrad) {
+                    grads[t] = g.slice(d, starts[t], starts[t] + tensors[t].shape[d]).contiguousClone();
+                }
+            }
+            return grads;
+        }, tensors);
+    }
+
+    /** Joins tensors of one shape along a new dimension {@code dim} ({@code torch.stack}). */
+    public static Tensor stack(int dim, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: expected a non-empty list of tensors");
+        }
+        int d = Shapes.dim("stack", dim, tensors[0].shape.length + 1);
+        Tensor[] lifted = new Tensor[tensors.length];
+        for (int t = 0; t < tensors.length; t++) {
+            if (!Arrays.equals(tensors[t].shape, tensors[0].shape)) {
+                throw new IllegalArgumentException("stack: expects each tensor to be equal size, but got "
+                        + Shapes.str(tensors[0].shape) + " at entry 0 and " + Shapes.str(tensors[t].shape) + " at entry " + t);
+            }
+            lifted[t] = tensors[t].unsqueeze(d);
+        }
+        return cat(d, lifted);
+    }
+
+    /**
+     * Views of consecutive pieces of {@code splitSize} along {@code dim}, the last one smaller when the size
+     * does not divide ({@code torch.split(x, splitSize, dim)}).
+     */
+    public Tensor[] split(int splitSize, int dim) {
+        int d = Shapes.dim("split", dim, shape.length);
+        if (splitSize <= 0) {
+            throw new IllegalArgumentException("split: split size must be positive, got " + splitSize);
+        }
+        int n = Math.max(1, (shape[d] + splitSize - 1) / splitSize);
+        Tensor[] parts = new Tensor[n];
+        for (int i = 0; i < n; i++) {
+            parts[i] = slice(d, Math.min(shape[d], i * splitSize), Math.min(shape[d], (i + 1) * splitSize));
+        }
+        return parts;
+    }
+
+    /** Views of {@code sizes[i]} elements each along {@code dim}; the sizes must add up to that dimension. */
+    public Tensor[] split(int[] sizes, int dim) {
+        int d = Shapes.dim("split", dim, shape.length);
+        int sum = 0;
+        for (int s : sizes) {
+            if (s < 0) {
+                throw new IllegalArgumentException("split: sizes must be non-negative, got " + Arrays.toString(sizes));
+            }
+            sum += s;
+        }
+        if (sum != shape[d]) {
+            throw new IllegalArgumentException("split: sizes " + Arrays.toString(sizes) + " add up to " + sum
+                    + ", but dimension " + d + " of shape " + Shapes.str(shape) + " has size " + shape[d]);
+        }
+        Tensor[] parts = new Tensor[sizes.length];
+        for (int i = 0, at = 0; i < sizes.length; at += sizes[i++]) {
+            parts[i] = slice(d, at, at + sizes[i]);
+        }
+        return parts;
+    }
+
+    /** At most {@code chunks} views of equal size along {@code dim}, as {@code torch.chunk}. */
+    public Tensor[] chunk(int chunks, int dim) {
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunk: number of chunks must be positive, got " + chunks);
+        }
+        int d = Shapes.dim("chunk", dim, shape.length);
+        return split(Math.max(1, (shape[d] + chunks - 1) / chunks), d);
+    }
+
     /** Rows (entries along dimension 0) at the given indices ({@code index_select(0, ...)}, {@code x[idx]}). */
     public Tensor indexSelect(int[] indices) {
         if (shape.length == 0) {

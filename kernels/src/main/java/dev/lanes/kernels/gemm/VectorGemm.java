@@ -3,6 +3,7 @@ package dev.lanes.kernels.gemm;
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Threads;
 import dev.lanes.kernels.internal.VectorMath;
+import dev.lanes.kernels.ops.VectorActivations;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -321,18 +322,18 @@ public final class VectorGemm implements GemmBackend {
      * {@code v = act(v + bias)} over {@code len} floats. The tail shorter than a vector goes through the same
      * vector code via a padded scratch copy, so every element gets bit-identical treatment wherever it sits.
      *
-     * <p>Identity and ReLU, the epilogues of most layers, have loops of their own that pass no vector to any
-     * call: a vector handed to a method that C2 does not inline is boxed. With the activation as a variable,
-     * a JVM that has run many shapes and activations compiles {@code VectorMath.activate} on its own, into
-     * code too big to inline later, and this loop then boxed every vector (9.6 KB per call of a batch-1
-     * MLP, found by an allocation test that ran after other tests).
+     * <p>No epilogue passes a vector to a call: a vector handed to a method that C2 does not inline is boxed.
+     * With the activation as a variable, a JVM that has run many shapes and activations compiles
+     * {@code VectorMath.activate} on its own, into code too big to inline later, and a loop calling it then
+     * boxed every vector (9.6 KB per call of a batch-1 MLP, found by an allocation test that ran after other
+     * tests). So identity and ReLU have loops of their own, and the other activations run the array kernels.
      */
     private static void biasActivation(float[] v, int off, int len, float[] bias, int biasOff,
                                        Activation act, float[] tail) {
         switch (act) {
             case IDENTITY -> addBias(v, off, len, bias, biasOff);
             case RELU -> addBiasRelu(v, off, len, bias, biasOff, tail);
-            default -> addBiasActivate(v, off, len, bias, biasOff, act, tail);
+            default -> addBiasActivate(v, off, len, bias, biasOff, act);
         }
     }
 
@@ -366,21 +367,19 @@ public final class VectorGemm implements GemmBackend {
         }
     }
 
-    private static void addBiasActivate(float[] v, int off, int len, float[] bias, int biasOff,
-                                        Activation act, float[] tail) {
-        int i = 0;
-        for (int bound = S.loopBound(len); i < bound; i += V) {
-            FloatVector x = FloatVector.fromArray(S, v, off + i);
-            if (bias != null) {
-                x = x.add(FloatVector.fromArray(S, bias, biasOff + i));
-            }
-            VectorMath.activate(x, act).intoArray(v, off + i);
-        }
-        int rest = len - i;
-        if (rest > 0) {
-            padTail(v, off + i, rest, bias, biasOff + i, tail);
-            VectorMath.activate(FloatVector.fromArray(S, tail, 0), act).intoArray(tail, 0);
-            System.arraycopy(tail, 0, v, off + i, rest);
+    /**
+     * The bias, then the activation in place through the array kernels of {@link VectorActivations}, each a
+     * small loop of its own activation that C2 compiles with the math inlined: no vector crosses a call here.
+     * Those kernels treat the tail with a masked vector, lane for lane the arithmetic of the padded tail.
+     */
+    private static void addBiasActivate(float[] v, int off, int len, float[] bias, int biasOff, Activation act) {
+        addBias(v, off, len, bias, biasOff);
+        switch (act) {
+            case GELU -> VectorActivations.gelu(len, false, v, off, v, off);
+            case SILU -> VectorActivations.silu(len, v, off, v, off);
+            case TANH -> VectorActivations.tanh(len, v, off, v, off);
+            case SIGMOID -> VectorActivations.sigmoid(len, v, off, v, off);
+            default -> throw new IllegalStateException("epilogue for " + act + " has a loop of its own");
         }
     }
 

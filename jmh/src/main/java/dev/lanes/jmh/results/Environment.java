@@ -26,11 +26,11 @@ import java.util.Locale;
  * @param jdk        the runtime version and vendor
  * @param vectorBits the width Lanes' kernels use, 0 on the scalar twins
  * @param threads    Lanes' worker threads
- * @param lanes      {@link Lanes#describe()}'s line
+ * @param runtime    what ran the kernels: {@link Lanes#describe()}'s line, or PyTorch's version and CPU capability
  * @param date       when the run started (ISO-8601)
  */
 public record Environment(String source, String cpu, int cpus, String os, List<String> cpuFlags, String jdk,
-                          int vectorBits, int threads, String lanes, String date) {
+                          int vectorBits, int threads, String runtime, String date) {
 
     /** CPU flags worth naming: the instruction sets the Vector API can use on x86 and ARM. */
     private static final List<String> FLAGS = List.of("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512vl",
@@ -78,7 +78,7 @@ public record Environment(String source, String cpu, int cpus, String os, List<S
     /** The startup line of a benchmark run: Lanes' own line, then the CPU and its SIMD features. */
     public String line() {
         String simd = cpuFlags.isEmpty() ? "SIMD features not read" : String.join(" ", cpuFlags);
-        String head = !lanes.isEmpty() ? lanes : String.format(Locale.ROOT, "%s: %s, JDK %s, %s, %d processors",
+        String head = !runtime.isEmpty() ? runtime : String.format(Locale.ROOT, "%s: %s, JDK %s, %s, %d processors",
                 source, vectorBits == 0 ? "no vector kernels" : vectorBits + "-bit vectors", jdk, os, cpus);
         return head + " | CPU: " + cpu + " (" + simd + ")";
     }
@@ -96,7 +96,7 @@ public record Environment(String source, String cpu, int cpus, String os, List<S
         o.put("jdk", jdk);
         o.put("vectorBits", vectorBits);
         o.put("threads", threads);
-        o.put("lanes", lanes);
+        o.put("runtime", runtime);
         o.put("date", date);
         return o;
     }
@@ -109,6 +109,6 @@ public record Environment(String source, String cpu, int cpus, String os, List<S
         o.path("cpuFlags").forEach(f -> flags.add(f.asText()));
         return new Environment(o.path("source").asText("unknown"), o.get("cpu").asText(), o.get("cpus").asInt(),
                 o.get("os").asText(), List.copyOf(flags), o.path("jdk").asText(""), o.path("vectorBits").asInt(0),
-                o.path("threads").asInt(0), o.path("lanes").asText(""), o.path("date").asText(""));
+                o.path("threads").asInt(0), o.path("runtime").asText(""), o.path("date").asText(""));
     }
 }

@@ -36,7 +36,7 @@ final class ResultsTestFiles {
     Path writeLanes(Path dir, String name, String source, String cpu) throws IOException {
         String env = String.format(Locale.ROOT, """
                 {"source": "%s", "cpu": "%s", "cpus": 2, "os": "Linux amd64", "cpuFlags": ["avx2", "fma"],
-                 "jdk": "25.0.1 (Eclipse Adoptium)", "vectorBits": 256, "threads": 2, "lanes": "Lanes: vector", "date": "2026-11-24T10:00:00Z"}""",
+                 "jdk": "25.0.1 (Eclipse Adoptium)", "vectorBits": 256, "threads": 2, "runtime": "Lanes: vector", "date": "2026-11-24T10:00:00Z"}""",
                 source, cpu);
         return Files.writeString(dir.resolve(name), "{\"format\": \"lanes-bench/1\", \"environment\": " + env
                 + ", \"benchmarks\": [" + String.join(",\n", entries) + "]}");

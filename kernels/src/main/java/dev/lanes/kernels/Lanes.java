@@ -12,6 +12,15 @@ public final class Lanes {
     }
 
     /**
+     * The width of the vectors the kernels use, in bits (512 with AVX-512, 256 with AVX2, 128 with NEON or
+     * SSE), or 0 when they run on the scalar twins.
+     */
+    public static int vectorBitSize() {
+        // VectorMath is touched only when the Vector API module is present, so this is safe without it.
+        return vectorized() ? dev.lanes.kernels.internal.VectorMath.S.vectorBitSize() : 0;
+    }
+
+    /**
      * One line such as {@code "Lanes: vector (512-bit, micro-kernel 8x32), 2 threads, JDK 25.0.3 (Eclipse
      * Adoptium), Linux amd64, 2 processors"}; when on the scalar twins, it says why.
      */

@@ -1,0 +1,74 @@
+package dev.lanes.jmh.results;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportTest {
+    private static final String CPU = "AMD EPYC 9B45";
+    private static final String GEMM = "dev.lanes.jmh.gemm.GemmLibrariesBenchmark.sgemm";
+
+    @TempDir
+    Path dir;
+
+    private List<ResultsFile> fixture() throws IOException {
+        Path lanes = new ResultsTestFiles()
+                .add(GEMM, "avgt", 100, 2, "us/op", "library", "lanes", "shape", "256x256x256")
+                .add(GEMM, "avgt", 250, 5, "us/op", "library", "netlib", "shape", "256x256x256")
+                .add(GEMM, "avgt", 700, 9, "us/op", "library", "lanes", "shape", "512x512x512")
+                .add("dev.lanes.jmh.nn.MlpStepBenchmark.nnFused", "avgt", 2.5, 0.1, "ms/op", "threads", "1")
+                .writeLanes(dir, "lanes.json", "lanes-jmh", CPU);
+        Path torch = new ResultsTestFiles()
+                .add(GEMM, "avgt", 0.5, 0.01, "ms/op", "library", "pytorch", "shape", "512x512x512")
+                .add("dev.lanes.jmh.nn.MlpStepBenchmark.nnFused", "avgt", 7000, 100, "us/op", "threads", "1")
+                .writeLanes(dir, "torch.json", "pytorch", CPU);
+        return List.of(ResultsFile.read(lanes), ResultsFile.read(torch));
+    }
+
+    @Test
+    void tableHasOneRowPerWorkloadAndAColumnPerLibrary() throws IOException {
+        String md = Report.markdown(fixture(), "lanes", Map.of());
+        assertTrue(md.contains("| benchmark | lanes | netlib | pytorch | lanes / best other |"), md);
+        assertTrue(md.contains("| GemmLibrariesBenchmark.sgemm (shape=256x256x256) avgt | 100 ± 2 us/op | 250 ± 5 us/op |  | 2.50x |"), md);
+        // PyTorch at 0.5 ms/op beats Lanes' 700 us/op: the ratio is 500 / 700.
+        assertTrue(md.contains("| GemmLibrariesBenchmark.sgemm (shape=512x512x512) avgt | 700 ± 9 us/op |  | 0.500 ± 0.010 ms/op | 0.71x |"), md);
+        assertTrue(md.contains("| MlpStepBenchmark.nnFused (threads=1) avgt | 2.50 ± 0.10 ms/op |  | 7,000 ± 100 us/op | 2.80x |"), md);
+        assertTrue(md.contains("`torch.json`: pytorch, AMD EPYC 9B45, 2 processors, Linux amd64"), md);
+    }
+
+    @Test
+    void writesBetweenTheMarkersAndKeepsTheRestOfTheFile() throws IOException {
+        fixture();
+        Path doc = Files.writeString(dir.resolve("benchmarks.md"), "# Benchmarks\n\nHand-written intro.\n\n"
+                + Report.BEGIN + "\nold table\n" + Report.END + "\n\nHand-written outro.\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Report.run(new String[] {dir.resolve("lanes.json").toString(), dir.resolve("torch.json").toString(),
+                "--out", doc.toString(), "--charts", dir.resolve("charts").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        String text = Files.readString(doc);
+        assertTrue(text.startsWith("# Benchmarks\n\nHand-written intro.\n\n" + Report.BEGIN), text);
+        assertTrue(text.endsWith(Report.END + "\n\nHand-written outro.\n"), text);
+        assertTrue(!text.contains("old table") && text.contains("2.50x"), text);
+        // The GEMM benchmark has two shapes for Lanes: one chart, linked relative to the document.
+        assertTrue(text.contains("](charts/GemmLibrariesBenchmark-sgemm-avgt.svg)"), text);
+        assertTrue(Files.readString(dir.resolve("charts/GemmLibrariesBenchmark-sgemm-avgt.svg")).contains("<svg"));
+    }
+
+    @Test
+    void sizesAreTheProductOfTheNumbersInAParameter() {
+        assertEquals(512.0 * 512 * 512, Report.product("512x512x512"));
+        assertEquals(2048, Report.product("2048"));
+        assertTrue(Double.isNaN(Report.product("relu")));
+    }
+}

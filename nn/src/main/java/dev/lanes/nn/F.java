@@ -395,8 +395,9 @@ public final class F {
      * ({@code layers.RotaryEmbedding} does).
      */
     public static Tensor rope(Tensor x, int positionOffset, float base, boolean halfSplit) {
-        if (x.dim() < 2) {
-            throw new IllegalArgumentException("rope: input must be (..., T, D), got shape " + Shapes.str(x.shape()));
+        if (x.dim() < 2 || x.size(-1) % 2 != 0) {
+            throw new IllegalArgumentException("rope: input must be (..., T, D) with an even head size D, got shape "
+                    + Shapes.str(x.shape()));
         }
         if (positionOffset < 0) {
             throw new IllegalArgumentException("rope: positionOffset must be >= 0, got " + positionOffset);

@@ -235,6 +235,21 @@ class TransformerLayersTest {
         assertEquals(2048, new TransformerEncoderLayer(8, 2).stateDict().get("linear1.weight").size(0));
     }
 
+    /** The layers print as PyTorch 2.13 prints them (the fused activation of linear1 is not a module there). */
+    @Test
+    void printsAsPyTorch() {
+        String mha = "MultiheadAttention(\n  (out_proj): NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)\n)";
+        assertEquals(mha, new MultiheadAttention(8, 2).toString());
+        String norm = "LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)";
+        assertEquals("TransformerEncoderLayer(\n  (self_attn): " + mha.replace("\n", "\n  ") + "\n"
+                + "  (linear1): Linear(in_features=8, out_features=16, bias=True)\n"
+                + "  (dropout): Dropout(p=0.1, inplace=False)\n"
+                + "  (linear2): Linear(in_features=16, out_features=8, bias=True)\n"
+                + "  (norm1): " + norm + "\n  (norm2): " + norm + "\n"
+                + "  (dropout1): Dropout(p=0.1, inplace=False)\n  (dropout2): Dropout(p=0.1, inplace=False)\n)",
+                new TransformerEncoderLayer(8, 2, 16, 0.1f, "relu", 1e-5f, false, false, true).toString());
+    }
+
     /** The stacks copy the layer, as PyTorch's deep copies: equal starting weights, separate tensors. */
     @Test
     void stacksCopyTheLayer() {

@@ -85,7 +85,8 @@ public class MultiheadAttention extends Module {
                 inProjBias = bias ? registerParameter("in_proj_bias", Tensor.zeros(3 * embedDim)) : null;
                 qProj = kProj = vProj = null;
                 // PyTorch builds out_proj (an nn.Linear, drawing its weight), then _reset_parameters draws in_proj_weight.
-                outProj = registerModule("out_proj", new Linear(embedDim, embedDim, bias, Activation.IDENTITY, g));
+                outProj = registerModule("out_proj", new PrintedAsLinear("NonDynamicallyQuantizableLinear", embedDim, embedDim, bias,
+                        Activation.IDENTITY, g));
                 Init.xavierUniform(inProjWeight, 1f, g);
             } else {
                 inProjWeight = inProjBias = null;

@@ -44,7 +44,7 @@ public class TransformerDecoderLayer extends Module {
                 new MultiheadAttention(dModel, nhead, o.dropout, o.bias, o.batchFirst, kv, o.generator));
         if (o.feedForward == TransformerOptions.FeedForward.MLP) {
             Activation act = o.activation.equals("gelu") ? Activation.GELU : Activation.RELU;
-            linear1 = registerModule("linear1", new Linear(dModel, o.dimFeedforward, o.bias, act, o.generator));
+            linear1 = registerModule("linear1", new PrintedAsLinear("Linear", dModel, o.dimFeedforward, o.bias, act, o.generator));
             dropout = registerModule("dropout", new Dropout(o.dropout, o.generator));
             linear2 = registerModule("linear2", new Linear(o.dimFeedforward, dModel, o.bias, Activation.IDENTITY, o.generator));
             feedForward = null;

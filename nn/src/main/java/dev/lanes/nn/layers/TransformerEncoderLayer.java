@@ -9,7 +9,8 @@ import dev.lanes.nn.Tensor;
  * block, each with a residual connection, normalised after (post-norm, PyTorch's default) or before
  * ({@code norm_first}). Children and parameter names are PyTorch's ({@code self_attn}, {@code linear1},
  * {@code dropout}, {@code linear2}, {@code norm1}, {@code norm2}, {@code dropout1}, {@code dropout2}), so a
- * PyTorch state dict loads. The activation is fused into {@code linear1}'s GEMM.
+ * PyTorch state dict loads. The activation is fused into {@code linear1}'s GEMM (which prints as
+ * PyTorch's plain {@code Linear}, the activation being a function attribute there).
  *
  * <p>{@link TransformerOptions} adds RMSNorm, a SwiGLU feed-forward (child {@code feed_forward} with
  * {@code w1/w2/w3} instead of {@code linear1/dropout/linear2}) and grouped-query self-attention.
@@ -44,7 +45,7 @@ public class TransformerEncoderLayer extends Module {
         selfAttn = registerModule("self_attn", new MultiheadAttention(dModel, nhead, o.dropout, o.bias, o.batchFirst, kv, o.generator));
         if (o.feedForward == TransformerOptions.FeedForward.MLP) {
             Activation act = o.activation.equals("gelu") ? Activation.GELU : Activation.RELU;
-            linear1 = registerModule("linear1", new Linear(dModel, o.dimFeedforward, o.bias, act, o.generator));
+            linear1 = registerModule("linear1", new PrintedAsLinear("Linear", dModel, o.dimFeedforward, o.bias, act, o.generator));
             dropout = registerModule("dropout", new Dropout(o.dropout, o.generator));
             linear2 = registerModule("linear2", new Linear(o.dimFeedforward, dModel, o.bias, Activation.IDENTITY, o.generator));
             feedForward = null;

@@ -291,6 +291,39 @@ class TransformerLayersTest {
         assertFalse(java.util.Arrays.equals(train.toArray(), eval1.toArray()));
     }
 
+    /** The example of docs/nn.md ("Attention and Transformer layers"), as written there. */
+    @Test
+    void docsExample() {
+        Generator g = new Generator(17);
+        Tensor x = Tensor.randn(g, 2, 10, 64), q = Tensor.randn(g, 5, 2, 64), k = Tensor.randn(g, 7, 2, 64), v = Tensor.randn(g, 7, 2, 64);
+        Tensor qHeads = Tensor.randn(g, 2, 4, 3, 16);
+        int cacheLength = 5;
+
+        var layer = new TransformerEncoderLayer(64, 4, 256, 0.1f, "relu", 1e-5f, true, true, true);
+        var encoder = new TransformerEncoder(layer, 2, new LayerNorm(64));
+        Tensor mask = AttentionMasks.squareSubsequentMask(10);
+        Tensor pad = AttentionMasks.keyPadding(new int[] {10, 7}, 10);         // -inf on padding
+        Tensor y = encoder.forward(x, mask, pad, false);                       // x: (2, 10, 64)
+
+        var mha = new MultiheadAttention(64, 4);
+        MultiheadAttention.Output o = mha.forward(q, k, v);                    // o.output(), o.weights()
+        Tensor fast = mha.forward(q, k, v, null, null, false, false).output(); // no weights: the fused kernel
+
+        // Lanes options: a Llama-style block (pre-norm, RMSNorm, SwiGLU, 2 key/value heads, no biases)
+        var llama = new TransformerEncoderLayer(64, 4, new TransformerOptions().dimFeedforward(172).dropout(0f)
+                .normFirst(true).bias(false).batchFirst(true).norm(TransformerOptions.Norm.RMS_NORM)
+                .feedForward(TransformerOptions.FeedForward.SWIGLU).numKvHeads(2));
+        var rope = new RotaryEmbedding(16);                                    // head size 16, torchtune's defaults
+        Tensor qr = rope.forward(qHeads, cacheLength);                         // (B, H, T, 16), positions from cacheLength
+
+        assertArrayEquals(new int[] {2, 10, 64}, y.shape());
+        assertArrayEquals(new int[] {5, 2, 64}, o.output().shape());
+        assertArrayEquals(new int[] {2, 5, 7}, o.weights().shape());
+        assertClose(o.output(), fast, 1e-5f);
+        assertArrayEquals(new int[] {2, 10, 64}, llama.forward(x, null, null, true).shape());
+        assertArrayEquals(qHeads.shape(), qr.shape());
+    }
+
     // ------------------------------------------------------------------------------------ positions
 
     /** RoPE rotates pairs, so q . k after RoPE depends only on the distance between their positions. */

@@ -136,7 +136,10 @@ class TransformerFixturesTest {
         });
     }
 
-    /** Post- and pre-norm encoder layers with ReLU ((S, N, E)) and GELU (batch first), dropout 0 in training mode. */
+    /**
+     * Post- and pre-norm encoder layers with ReLU ((S, N, E)) and GELU (batch first), dropout 0 in training mode; one
+     * without biases (its LayerNorms too) and eps 1e-3; one with a causal mask and key padding.
+     */
     @Test
     void encoderLayers() {
         for (String norm : new String[] {"post", "pre"}) {
@@ -147,6 +150,8 @@ class TransformerFixturesTest {
                         in -> new Tensor[] {layer.forward(in.get("x")), null});
             }
         }
+        TransformerEncoderLayer noBias = new TransformerEncoderLayer(8, 2, 16, 0f, "relu", T.scalar("enc_nobias.eps"), true, true, false);
+        check("transformer encoder", noBias, "enc_nobias", new String[] {"x"}, in -> new Tensor[] {noBias.forward(in.get("x")), null});
         TransformerEncoderLayer masked = new TransformerEncoderLayer(8, 2, 16, 0f, "relu", 1e-5f, true, false, true);
         check("transformer encoder", masked, "enc_masked", new String[] {"x"},
                 in -> new Tensor[] {masked.forward(in.get("x"), c("enc_masked.mask"), c("enc_masked.kpm"), false), null});
@@ -162,6 +167,14 @@ class TransformerFixturesTest {
             check("transformer decoder", layer, name, new String[] {"tgt", "mem"}, in -> new Tensor[] {layer.forward(in.get("tgt"),
                     in.get("mem"), c(name + ".tgt_mask"), null, null, c(name + ".mkpm"), true, false), null});
         }
+    }
+
+    /** A decoder layer with a float memory mask {@code (T, S)}, batch first. */
+    @Test
+    void decoderMemoryMask() {
+        TransformerDecoderLayer layer = new TransformerDecoderLayer(8, 2, 16, 0f, "relu", 1e-5f, true, false, true);
+        check("transformer decoder", layer, "dec_memmask", new String[] {"tgt", "mem"}, in -> new Tensor[] {layer.forward(in.get("tgt"),
+                in.get("mem"), null, c("dec_memmask.mem_mask"), null, null, false, false), null});
     }
 
     /** Two-layer stacks with a final LayerNorm: PyTorch's names {@code layers.0. ...} and {@code norm.}. */

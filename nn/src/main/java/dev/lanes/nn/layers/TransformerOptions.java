@@ -16,7 +16,8 @@ public final class TransformerOptions implements Cloneable {
     /**
      * The feed-forward block: PyTorch's {@code linear2(dropout(activation(linear1(x))))}, or Llama's SwiGLU
      * {@code w2(silu(w1 x) * w3 x)} (a {@link SwiGLU} child named {@code feed_forward}, hidden size
-     * {@code dim_feedforward}; the activation option is then unused).
+     * {@code dim_feedforward}; the activation option is then unused, and there is no dropout inside the block,
+     * as in Llama; the dropout after the block, {@code dropout2} or {@code dropout3}, still applies).
      */
     public enum FeedForward { MLP, SWIGLU }
 

@@ -359,6 +359,118 @@ public final class F {
         return x.unsqueeze(rank - 2).expand(expanded).reshape(merged);
     }
 
+    // ------------------------------------------------------------------------------ rotary embeddings
+
+    /**
+     * The cosine and sine tables of rotary position embeddings, {@code {cos, sin}}, each
+     * {@code (positions, dim / 2)}: entry {@code (p, i)} is {@code cos(p * theta_i)} / {@code sin(p * theta_i)}
+     * with {@code theta_i = 1 / base^(2i / dim)}, computed in float32 in the order torchtune and Llama use
+     * ({@code base ** (arange(0, dim, 2) / dim)}, then its reciprocal, then the product with the position).
+     */
+    public static Tensor[] ropeCosSin(int positions, int dim, float base) {
+        if (positions < 0 || dim <= 0 || dim % 2 != 0 || !(base > 0)) {
+            throw new IllegalArgumentException("ropeCosSin: need positions >= 0, an even dim > 0 and base > 0, got positions = "
+                    + positions + ", dim = " + dim + ", base = " + base);
+        }
+        int half = dim / 2;
+        float[] theta = new float[half];
+        for (int i = 0; i < half; i++) {
+            float exponent = (float) (2 * i) / dim;
+            theta[i] = 1f / (float) Math.pow(base, exponent);
+        }
+        float[] cos = new float[positions * half], sin = new float[positions * half];
+        for (int p = 0; p < positions; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = p * theta[i];
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+        return new Tensor[] {Tensor.wrap(cos, positions, half), Tensor.wrap(sin, positions, half)};
+    }
+
+    /**
+     * {@link #rope(Tensor, Tensor, Tensor, int, boolean)} with tables built for this call
+     * ({@link #ropeCosSin}); a module that applies RoPE repeatedly should keep the tables
+     * ({@code layers.RotaryEmbedding} does).
+     */
+    public static Tensor rope(Tensor x, int positionOffset, float base, boolean halfSplit) {
+        if (x.dim() < 2 || x.size(-1) % 2 != 0) {
+            throw new IllegalArgumentException("rope: input must be (..., T, D) with an even head size D, got shape "
+                    + Shapes.str(x.shape()));
+        }
+        if (positionOffset < 0) {
+            throw new IllegalArgumentException("rope: positionOffset must be >= 0, got " + positionOffset);
+        }
+        Tensor[] cs = ropeCosSin(positionOffset + x.size(-2), x.size(-1), base);
+        return rope(x, cs[0], cs[1], positionOffset, halfSplit);
+    }
+
+    /**
+     * Rotary position embedding (RoPE, Su et al.) of {@code x (..., T, D)}, positions along dimension
+     * {@code -2} (so {@code (B, H, T, D)} queries or keys): the feature pairs of the token at position
+     * {@code p = positionOffset + t} are rotated by the angles {@code p * theta_i} from the tables
+     * {@code cos}, {@code sin} {@code (P, D/2)} ({@link #ropeCosSin}); {@code positionOffset} places the
+     * tokens after those already in a KV cache.
+     *
+     * <p>Two pairings: {@code halfSplit = false} rotates {@code (x[2i], x[2i+1])}, the convention of Meta's
+     * Llama code and torchtune's {@code RotaryPositionalEmbeddings}; {@code halfSplit = true} rotates
+     * {@code (x[i], x[i + D/2])}, the GPT-NeoX / Hugging Face {@code rotate_half} convention. Each pair
+     * {@code (a, b)} becomes {@code (a cos - b sin, b cos + a sin)}. The backward is the rotation by the
+     * opposite angle. The tables take no gradient.
+     */
+    public static Tensor rope(Tensor x, Tensor cos, Tensor sin, int positionOffset, boolean halfSplit) {
+        if (x.dim() < 2 || x.size(-1) % 2 != 0) {
+            throw new IllegalArgumentException("rope: input must be (..., T, D) with an even head size D, got shape "
+                    + Shapes.str(x.shape()));
+        }
+        int t = x.size(-2), d = x.size(-1), half = d / 2;
+        if (cos.dim() != 2 || !Arrays.equals(cos.shape(), sin.shape()) || cos.size(1) != half) {
+            throw new IllegalArgumentException("rope: cos and sin must both be (positions, " + half + ") for input shape "
+                    + Shapes.str(x.shape()) + ", got cos " + Shapes.str(cos.shape()) + " and sin " + Shapes.str(sin.shape()));
+        }
+        if (positionOffset < 0 || (long) positionOffset + t > cos.size(0)) {
+            throw new IllegalArgumentException("rope: positions " + positionOffset + " .. " + ((long) positionOffset + t - 1)
+                    + " of input shape " + Shapes.str(x.shape()) + " are outside the tables of " + cos.size(0) + " positions");
+        }
+        Tensor xc = x.contiguous(), cc = cos.contiguous(), sc = sin.contiguous();
+        Tensor y = Tensor.zeros(x.shape());
+        int blocks = t * d == 0 ? 0 : x.numel() / (t * d);
+        int tableOff = positionOffset * half;
+        ropeRotate(blocks, t, d, halfSplit, xc.data, xc.offset, cc.data, cc.offset + tableOff, sc.data, sc.offset + tableOff,
+                false, y.data);
+        return Tensor.result(y, "RotaryEmbeddingBackward", g -> {
+            Tensor gc = g.contiguous();
+            Tensor dx = Tensor.zeros(x.shape());
+            ropeRotate(blocks, t, d, halfSplit, gc.data, gc.offset, cc.data, cc.offset + tableOff, sc.data,
+                    sc.offset + tableOff, true, dx.data);
+            return new Tensor[] {dx};
+        }, x);
+    }
+
+    /** Rotates each pair of {@code blocks} blocks of {@code t x d} values; {@code inverse} negates the angle. */
+    private static void ropeRotate(int blocks, int t, int d, boolean halfSplit, float[] x, int xOff, float[] cos, int cOff,
+                                   float[] sin, int sOff, boolean inverse, float[] out) {
+        int half = d / 2;
+        // Pair (a, b) at offsets (lo, hi) within a row: adjacent for Llama, D/2 apart for NeoX.
+        int pairStep = halfSplit ? 1 : 2, partner = halfSplit ? half : 1;
+        for (int b = 0; b < blocks; b++) {
+            for (int p = 0; p < t; p++) {
+                int row = (b * t + p) * d, tab = p * half;
+                for (int i = 0; i < half; i++) {
+                    int lo = row + i * pairStep, hi = lo + partner;
+                    float c = cos[cOff + tab + i], s = sin[sOff + tab + i];
+                    if (inverse) {
+                        s = -s;
+                    }
+                    float a = x[xOff + lo], bb = x[xOff + hi];
+                    out[lo] = a * c - bb * s;
+                    out[hi] = bb * c + a * s;
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------- norms
 
     /**

@@ -140,37 +140,35 @@ public final class Attention {
         Checks.span(routine, "dk", dk, dkOff, kSize);
         Checks.span(routine, "dv", dv, dvOff, kSize);
         long work = (long) bh * tq * tk * d;
+        if (VECTOR) {
+            // One task per problem: its key tiles in order, each meeting its query tiles in order, so the
+            // weights are formed once per pair of tiles and dQ is summed in a fixed order without a second pass.
+            run(bh, 1, work, b -> {
+                int mo = mask == null ? 0 : maskOff + b * maskStride;
+                int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
+                VectorAttention.backward(tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo, causal, scale,
+                        key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse, lseOff + b * tq,
+                        dOut, dOutOff + qo, dq, dqOff + qo, dk, dkOff + ko, dv, dvOff + ko);
+            });
+            return;
+        }
         int qTiles = tiles(tq);
         run(bh, qTiles, work, t -> {
             int b = t / qTiles, i0 = (t % qTiles) * TILE, i1 = Math.min(tq, i0 + TILE);
             int mo = mask == null ? 0 : maskOff + b * maskStride;
             int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
-            if (VECTOR) {
-                VectorAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
-            } else {
-                ScalarAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
-            }
+            ScalarAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
+                    causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                    lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
         });
         int kTiles = tiles(tk);
         run(bh, kTiles, work, t -> {
             int b = t / kTiles, j0 = (t % kTiles) * TILE, j1 = Math.min(tk, j0 + TILE);
             int mo = mask == null ? 0 : maskOff + b * maskStride;
             int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
-            if (VECTOR) {
-                VectorAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo,
-                        dk, dkOff + ko, dv, dvOff + ko);
-            } else {
-                ScalarAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo,
-                        dk, dkOff + ko, dv, dvOff + ko);
-            }
+            ScalarAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
+                    causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                    lseOff + b * tq, dOut, dOutOff + qo, dk, dkOff + ko, dv, dvOff + ko);
         });
     }
 

@@ -6,6 +6,7 @@ import static dev.lanes.kernels.internal.VectorMath.S;
 import dev.lanes.kernels.internal.VectorMath;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -61,53 +62,49 @@ public final class VectorAttention {
     // The micro-kernel
 
     /**
-     * {@code C[i][j] = (add ? C[i][j] : 0) + sum_t A(i, t) B[t][j]} for {@code i < m}, {@code j < n} (a
+     * {@code C[i][j] += sum_t A(i, t) B[t][j]} for {@code i < m}, {@code j < n} (a
      * multiple of V), {@code t < kd}, with {@code A(i, t) = a[ao + i * ars + t * ats]}, {@code B[t][j] =
      * b[bo + t * ldb + j]} and {@code C[i][j] = c[co + i * ldc + j]}.
      */
     static void mm(int m, int n, int kd, float[] a, int ao, int ars, int ats, float[] b, int bo, int ldb,
-                   float[] c, int co, int ldc, boolean add) {
+                   float[] c, int co, int ldc) {
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int ai = ao + i * ars, ci = co + i * ldc, j = 0;
             if (WIDE) {
                 for (; j + 4 * V <= n; j += 4 * V) {
-                    mm4x4(kd, a, ai, ars, ats, b, bo + j, ldb, c, ci + j, ldc, add);
+                    mm4x4(kd, a, ai, ars, ats, b, bo + j, ldb, c, ci + j, ldc);
                 }
             }
             for (; j + 2 * V <= n; j += 2 * V) {
-                mm4x2(kd, a, ai, ars, ats, b, bo + j, ldb, c, ci + j, ldc, add);
+                mm4x2(kd, a, ai, ars, ats, b, bo + j, ldb, c, ci + j, ldc);
             }
             for (; j < n; j += V) {
-                mm4x1(kd, a, ai, ars, ats, b, bo + j, ldb, c, ci + j, ldc, add);
+                mm4x1(kd, a, ai, ars, ats, b, bo + j, ldb, c, ci + j, ldc);
             }
         }
         for (; i < m; i++) {
             int ai = ao + i * ars, ci = co + i * ldc, j = 0;
             for (; j + 4 * V <= n; j += 4 * V) {
-                mm1x4(kd, a, ai, ats, b, bo + j, ldb, c, ci + j, add);
+                mm1x4(kd, a, ai, ats, b, bo + j, ldb, c, ci + j);
             }
             for (; j < n; j += V) {
-                mm1x1(kd, a, ai, ats, b, bo + j, ldb, c, ci + j, add);
+                mm1x1(kd, a, ai, ats, b, bo + j, ldb, c, ci + j);
             }
         }
     }
 
-    private static FloatVector load(float[] c, int off, boolean add) {
-        return add ? FloatVector.fromArray(S, c, off) : FloatVector.zero(S);
-    }
-
     private static void mm4x4(int kd, float[] a, int ao, int ars, int ats, float[] b, int bo, int ldb,
-                              float[] c, int co, int ldc, boolean add) {
+                              float[] c, int co, int ldc) {
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector s00 = load(c, co, add), s01 = load(c, co + V, add), s02 = load(c, co + 2 * V, add);
-        FloatVector s03 = load(c, co + 3 * V, add);
-        FloatVector s10 = load(c, c1, add), s11 = load(c, c1 + V, add), s12 = load(c, c1 + 2 * V, add);
-        FloatVector s13 = load(c, c1 + 3 * V, add);
-        FloatVector s20 = load(c, c2, add), s21 = load(c, c2 + V, add), s22 = load(c, c2 + 2 * V, add);
-        FloatVector s23 = load(c, c2 + 3 * V, add);
-        FloatVector s30 = load(c, c3, add), s31 = load(c, c3 + V, add), s32 = load(c, c3 + 2 * V, add);
-        FloatVector s33 = load(c, c3 + 3 * V, add);
+        FloatVector s00 = FloatVector.fromArray(S, c, co), s01 = FloatVector.fromArray(S, c, co + V), s02 = FloatVector.fromArray(S, c, co + 2 * V);
+        FloatVector s03 = FloatVector.fromArray(S, c, co + 3 * V);
+        FloatVector s10 = FloatVector.fromArray(S, c, c1), s11 = FloatVector.fromArray(S, c, c1 + V), s12 = FloatVector.fromArray(S, c, c1 + 2 * V);
+        FloatVector s13 = FloatVector.fromArray(S, c, c1 + 3 * V);
+        FloatVector s20 = FloatVector.fromArray(S, c, c2), s21 = FloatVector.fromArray(S, c, c2 + V), s22 = FloatVector.fromArray(S, c, c2 + 2 * V);
+        FloatVector s23 = FloatVector.fromArray(S, c, c2 + 3 * V);
+        FloatVector s30 = FloatVector.fromArray(S, c, c3), s31 = FloatVector.fromArray(S, c, c3 + V), s32 = FloatVector.fromArray(S, c, c3 + 2 * V);
+        FloatVector s33 = FloatVector.fromArray(S, c, c3 + 3 * V);
         for (int t = 0, ap = ao, bp = bo; t < kd; t++, ap += ats, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + V);
             FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * V), b3 = FloatVector.fromArray(S, b, bp + 3 * V);
@@ -151,12 +148,12 @@ public final class VectorAttention {
     }
 
     private static void mm4x2(int kd, float[] a, int ao, int ars, int ats, float[] b, int bo, int ldb,
-                              float[] c, int co, int ldc, boolean add) {
+                              float[] c, int co, int ldc) {
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector s00 = load(c, co, add), s01 = load(c, co + V, add);
-        FloatVector s10 = load(c, c1, add), s11 = load(c, c1 + V, add);
-        FloatVector s20 = load(c, c2, add), s21 = load(c, c2 + V, add);
-        FloatVector s30 = load(c, c3, add), s31 = load(c, c3 + V, add);
+        FloatVector s00 = FloatVector.fromArray(S, c, co), s01 = FloatVector.fromArray(S, c, co + V);
+        FloatVector s10 = FloatVector.fromArray(S, c, c1), s11 = FloatVector.fromArray(S, c, c1 + V);
+        FloatVector s20 = FloatVector.fromArray(S, c, c2), s21 = FloatVector.fromArray(S, c, c2 + V);
+        FloatVector s30 = FloatVector.fromArray(S, c, c3), s31 = FloatVector.fromArray(S, c, c3 + V);
         for (int t = 0, ap = ao, bp = bo; t < kd; t++, ap += ats, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + V);
             FloatVector x = FloatVector.broadcast(S, a[ap]);
@@ -183,9 +180,9 @@ public final class VectorAttention {
     }
 
     private static void mm4x1(int kd, float[] a, int ao, int ars, int ats, float[] b, int bo, int ldb,
-                              float[] c, int co, int ldc, boolean add) {
+                              float[] c, int co, int ldc) {
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector s0 = load(c, co, add), s1 = load(c, c1, add), s2 = load(c, c2, add), s3 = load(c, c3, add);
+        FloatVector s0 = FloatVector.fromArray(S, c, co), s1 = FloatVector.fromArray(S, c, c1), s2 = FloatVector.fromArray(S, c, c2), s3 = FloatVector.fromArray(S, c, c3);
         for (int t = 0, ap = ao, bp = bo; t < kd; t++, ap += ats, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
             s0 = FloatVector.broadcast(S, a[ap]).fma(b0, s0);
@@ -199,10 +196,9 @@ public final class VectorAttention {
         s3.intoArray(c, c3);
     }
 
-    private static void mm1x4(int kd, float[] a, int ao, int ats, float[] b, int bo, int ldb, float[] c, int co,
-                              boolean add) {
-        FloatVector s0 = load(c, co, add), s1 = load(c, co + V, add);
-        FloatVector s2 = load(c, co + 2 * V, add), s3 = load(c, co + 3 * V, add);
+    private static void mm1x4(int kd, float[] a, int ao, int ats, float[] b, int bo, int ldb, float[] c, int co) {
+        FloatVector s0 = FloatVector.fromArray(S, c, co), s1 = FloatVector.fromArray(S, c, co + V);
+        FloatVector s2 = FloatVector.fromArray(S, c, co + 2 * V), s3 = FloatVector.fromArray(S, c, co + 3 * V);
         for (int t = 0, ap = ao, bp = bo; t < kd; t++, ap += ats, bp += ldb) {
             FloatVector x = FloatVector.broadcast(S, a[ap]);
             s0 = x.fma(FloatVector.fromArray(S, b, bp), s0);
@@ -216,9 +212,8 @@ public final class VectorAttention {
         s3.intoArray(c, co + 3 * V);
     }
 
-    private static void mm1x1(int kd, float[] a, int ao, int ats, float[] b, int bo, int ldb, float[] c, int co,
-                              boolean add) {
-        FloatVector s0 = load(c, co, add);
+    private static void mm1x1(int kd, float[] a, int ao, int ats, float[] b, int bo, int ldb, float[] c, int co) {
+        FloatVector s0 = FloatVector.fromArray(S, c, co);
         for (int t = 0, ap = ao, bp = bo; t < kd; t++, ap += ats, bp += ldb) {
             s0 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bp), s0);
         }
@@ -263,9 +258,9 @@ public final class VectorAttention {
         boolean direct = d == dp; // V rows are whole vectors: read them in place
         Scratch sc = SCRATCH.get();
         float[] qT = sc.a = Scratch.fit(sc.a, d * rt);
-        float[] sT = sc.b = Scratch.fit(sc.b, TILE * rt);
+        float[] sT = sc.b = Scratch.fit(sc.b, (TILE + 1) * rt); // row nc: see onlineSoftmaxT
         float[] acc = sc.c = Scratch.fit(sc.c, rows * dp);
-        float[] st = sc.e = Scratch.fit(sc.e, 3 * rt); // running max, running sum, rescaling factor
+        float[] st = sc.e = Scratch.fit(sc.e, 4 * rt); // running max, running sum, rescaling factor, shift
         float[] vb = direct ? v : (sc.f = Scratch.fit(sc.f, TILE * dp));
         transpose(rows, rt, d, q, qo + i0 * d, qT, rt);
         Arrays.fill(acc, 0, rows * dp, 0f);
@@ -274,7 +269,8 @@ public final class VectorAttention {
         int jEnd = keyEnd(i1, tk, causal);
         for (int j0 = 0; j0 < jEnd; j0 += TILE) {
             int nc = Math.min(jEnd, j0 + TILE) - j0;
-            mm(nc, rt, d, k, ko + j0 * d, d, 1, qT, 0, rt, sT, 0, rt, false); // S^T = K Q^T
+            Arrays.fill(sT, 0, nc * rt, 0f);
+            mm(nc, rt, d, k, ko + j0 * d, d, 1, qT, 0, rt, sT, 0, rt); // S^T = K Q^T
             finishScoresT(i0, rows, rt, j0, nc, tk, mask, mo, causal, scale, sT);
             onlineSoftmaxT(nc, rt, sT, st);
             if (threshold != 0) {
@@ -296,7 +292,7 @@ public final class VectorAttention {
                 vbo = 0;
                 ldv = dp;
             }
-            mm(rows, dp, nc, sT, 0, 1, rt, vb, vbo, ldv, acc, 0, dp, true); // O += P V
+            mm(rows, dp, nc, sT, 0, 1, rt, vb, vbo, ldv, acc, 0, dp); // O += P V
         }
         for (int r = 0; r < rows; r++) {
             int i = i0 + r;
@@ -348,7 +344,8 @@ public final class VectorAttention {
      * the running maximum {@code m} ({@code [0, rt)}) and sum {@code l} ({@code [rt, 2 rt)}), replaces the
      * scores by {@code exp(s - m_new)}, sets {@code l = l alpha + sum_c exp(...)} and writes
      * {@code alpha = exp(m - m_new)} to {@code [2 rt, 3 rt)}. A row that has seen no key yet
-     * ({@code m_new = -inf}) shifts by 0, so its weights, sum and alpha are 0.
+     * ({@code m_new = -inf}) shifts by 0 ({@code [3 rt, 4 rt)}), so its weights, sum and alpha are 0. The old
+     * maximum goes through row {@code nc} of {@code sT} so that one exp pass covers it.
      */
     private static void onlineSoftmaxT(int nc, int rt, float[] sT, float[] st) {
         for (int r = 0; r < rt; r += V) {
@@ -358,17 +355,63 @@ public final class VectorAttention {
             }
             FloatVector mOld = FloatVector.fromArray(S, st, r);
             FloatVector mNew = mOld.max(max);
-            FloatVector shift = mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+            mOld.intoArray(sT, nc * rt + r);
+            mNew.intoArray(st, r);
+            mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoArray(st, 3 * rt + r);
+        }
+        expTile(sT, 0, nc + 1, rt, rt, 1f, 0f, st, 3 * rt);
+        for (int r = 0; r < rt; r += V) {
             FloatVector sum = FloatVector.zero(S);
             for (int c = 0; c < nc; c++) {
-                FloatVector p = VectorMath.exp(FloatVector.fromArray(S, sT, c * rt + r).sub(shift));
-                p.intoArray(sT, c * rt + r);
-                sum = sum.add(p);
+                sum = sum.add(FloatVector.fromArray(S, sT, c * rt + r));
             }
-            FloatVector alpha = VectorMath.exp(mOld.sub(shift));
+            FloatVector alpha = FloatVector.fromArray(S, sT, nc * rt + r);
             FloatVector.fromArray(S, st, rt + r).mul(alpha).add(sum).intoArray(st, rt + r);
-            mNew.intoArray(st, r);
             alpha.intoArray(st, 2 * rt + r);
+        }
+    }
+
+    private static final float EXP_MIN = -103.97208f; // ln(2^-150): below it e^x rounds to zero
+    private static final float EXP_MAX = 88.72283f; // the largest float whose e^x is finite
+    private static final float LOG2E = 1.442695041f;
+    private static final float ROUNDER = 12582912f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+
+    /**
+     * {@code a[e] = exp(a[e] * mul - shift_j)} over {@code count} rows ({@code e = off + c * stride + j},
+     * {@code j < width}, a multiple of V), with {@code shift_j = sh[so + j]}, or the scalar {@code shift} when
+     * {@code sh} is null. The same algorithm as {@link VectorMath#exp} (bit for bit), written out here because
+     * a call to it is not always inlined: once C2 has compiled {@code VectorMath.exp} on its own it refuses to
+     * inline it ("already compiled into a medium method") and every vector crossing the call is boxed (one
+     * polluted warm-up made the forward allocate 0.9 MB a call).
+     */
+    private static void expTile(float[] a, int off, int count, int stride, int width, float mul, float shift,
+                                float[] sh, int so) {
+        for (int c = 0; c < count; c++) {
+            int base = off + c * stride;
+            for (int j = 0; j < width; j += V) {
+                FloatVector x = FloatVector.fromArray(S, a, base + j).mul(mul);
+                x = sh == null ? x.sub(shift) : x.sub(FloatVector.fromArray(S, sh, so + j));
+                FloatVector cx = x.max(EXP_MIN).min(EXP_MAX);
+                FloatVector n = cx.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER)).sub(ROUNDER);
+                FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), cx);
+                r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+                FloatVector p = r.fma(1f / 5040, 1f / 720);
+                p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+                p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+                p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+                p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+                p = p.fma(r, FloatVector.broadcast(S, 1f));
+                p = p.fma(r, FloatVector.broadcast(S, 1f));
+                IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+                IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+                FloatVector scale1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector scale2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector result = p.mul(scale1).mul(scale2);
+                result = result.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+                result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX)).intoArray(a, base + j);
+            }
         }
     }
 
@@ -431,8 +474,10 @@ public final class VectorAttention {
             Arrays.fill(dvAcc, 0, nc * dp, 0f);
             for (int a0 = causal ? j0 : 0; a0 < tq; a0 += TILE) {
                 int rows = Math.min(tq, a0 + TILE) - a0;
-                mm(rows, wc, d, q, qo + a0 * d, d, 1, kT, 0, TILE, p, 0, TILE, false); // S = Q K^T
-                mm(rows, wc, d, dOut, dOo + a0 * d, d, 1, vT, 0, TILE, ds, 0, TILE, false); // dP = dOut V^T
+                Arrays.fill(p, 0, rows * TILE, 0f);
+                Arrays.fill(ds, 0, rows * TILE, 0f);
+                mm(rows, wc, d, q, qo + a0 * d, d, 1, kT, 0, TILE, p, 0, TILE); // S = Q K^T
+                mm(rows, wc, d, dOut, dOo + a0 * d, d, 1, vT, 0, TILE, ds, 0, TILE); // dP = dOut V^T
                 for (int r = 0; r < rows; r++) {
                     int i = a0 + r;
                     weightsRow(i, j0, nc, wc, tk, mask, mo, causal, scale, key0, key1, threshold, keepScale,
@@ -446,9 +491,9 @@ public final class VectorAttention {
                     gbo = 0;
                     ldq = dp;
                 }
-                mm(nc, dp, rows, p, 0, 1, TILE, gb, gbo, ldq, dvAcc, 0, dp, true); // dV += P^T dOut
-                mm(nc, dp, rows, ds, 0, 1, TILE, qb, qbo, ldq, dkAcc, 0, dp, true); // dK += dS^T Q
-                mm(rows, dp, nc, ds, 0, TILE, 1, kb, kbo, ldk, dqAcc, a0 * dp, dp, true); // dQ += dS K
+                mm(nc, dp, rows, p, 0, 1, TILE, gb, gbo, ldq, dvAcc, 0, dp); // dV += P^T dOut
+                mm(nc, dp, rows, ds, 0, 1, TILE, qb, qbo, ldq, dkAcc, 0, dp); // dK += dS^T Q
+                mm(rows, dp, nc, ds, 0, TILE, 1, kb, kbo, ldk, dqAcc, a0 * dp, dp); // dQ += dS K
             }
             for (int c = 0; c < nc; c++) {
                 System.arraycopy(dkAcc, c * dp, dk, dko + (j0 + c) * d, d);
@@ -482,10 +527,7 @@ public final class VectorAttention {
             }
             mul = 1f;
         }
-        for (int c = 0; c < wc; c += V) {
-            FloatVector s = FloatVector.fromArray(S, p, po + c).mul(mul).sub(rowLse);
-            VectorMath.exp(s).intoArray(p, po + c);
-        }
+        expTile(p, po, 1, 0, wc, mul, rowLse, null, 0);
         Arrays.fill(p, po + visible, po + wc, 0f);
         if (threshold != 0) {
             for (int c = 0; c < nc; c++) {

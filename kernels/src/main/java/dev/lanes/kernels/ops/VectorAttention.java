@@ -254,13 +254,18 @@ public final class VectorAttention {
                                float[] mask, int mo, boolean causal, float scale,
                                int key0, int key1, int threshold, float keepScale, float[] out, int oo,
                                float[] lse, int lo) {
+        if (i1 - i0 == 1) {
+            forwardRow(i0, tk, d, q, qo, k, ko, v, vo, mask, mo, causal, scale, key0, key1, threshold, keepScale,
+                    out, oo, lse, lo);
+            return;
+        }
         int rows = i1 - i0, rt = padded(rows), dp = padded(d);
         boolean direct = d == dp; // V rows are whole vectors: read them in place
         Scratch sc = SCRATCH.get();
         float[] qT = sc.a = Scratch.fit(sc.a, d * rt);
         float[] sT = sc.b = Scratch.fit(sc.b, (TILE + 1) * rt); // row nc: see onlineSoftmaxT
         float[] acc = sc.c = Scratch.fit(sc.c, rows * dp);
-        float[] st = sc.e = Scratch.fit(sc.e, 4 * rt); // running max, running sum, rescaling factor, shift
+        float[] st = sc.e = Scratch.fit(sc.e, 5 * rt); // running max and sum, rescaling factor, tile max and sum
         float[] vb = direct ? v : (sc.f = Scratch.fit(sc.f, TILE * dp));
         transpose(rows, rt, d, q, qo + i0 * d, qT, rt);
         Arrays.fill(acc, 0, rows * dp, 0f);
@@ -308,6 +313,106 @@ public final class VectorAttention {
         }
     }
 
+    /**
+     * The forward of a single query row (generation with a KV cache: one new query against all cached keys),
+     * where a register tile of query rows would leave all lanes but one idle: the scores are dot products
+     * along {@code d} (4 keys at a time, reduced in the order of {@link VectorMath#sumLanes(float[], int)}), the
+     * softmax runs over the whole row of scores with the keys along the lanes, and {@code P V} is a
+     * 1-row product.
+     */
+    private static void forwardRow(int i, int tk, int d, float[] q, int qo, float[] k, int ko, float[] v, int vo,
+                                   float[] mask, int mo, boolean causal, float scale, int key0, int key1,
+                                   int threshold, float keepScale, float[] out, int oo, float[] lse, int lo) {
+        int jEnd = causal ? Math.min(tk, i + 1) : tk, dp = padded(d), dv = d - d % V, wj = padded(jEnd);
+        boolean direct = d == dp;
+        Scratch sc = SCRATCH.get();
+        float[] s = sc.a = Scratch.fit(sc.a, wj);
+        float[] lanes = sc.e = Scratch.fit(sc.e, 4 * V);
+        float[] acc = sc.c = Scratch.fit(sc.c, dp);
+        float[] vb = direct ? v : (sc.f = Scratch.fit(sc.f, TILE * dp));
+        int qi = qo + i * d;
+        int c = 0;
+        for (; c + 4 <= jEnd; c += 4) {
+            dots4(dv, q, qi, k, ko + c * d, d, lanes);
+            for (int u = 0; u < 4; u++) {
+                s[c + u] = VectorMath.sumLanes(lanes, u * V);
+            }
+        }
+        for (; c < jEnd; c++) {
+            dots4(dv, q, qi, k, ko + c * d, 0, lanes); // the same key four times: simplest, and rare
+            s[c] = VectorMath.sumLanes(lanes, 0);
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (c = 0; c < jEnd; c++) {
+            float dot = s[c];
+            for (int x = dv; x < d; x++) {
+                dot += q[qi + x] * k[ko + c * d + x];
+            }
+            float sc1 = dot * scale;
+            if (mask != null) {
+                sc1 += mask[mo + i * tk + c];
+            }
+            s[c] = sc1;
+            max = Math.max(max, sc1);
+        }
+        if (max == Float.NEGATIVE_INFINITY) { // no key seen (or none at all): zeros, as PyTorch
+            Arrays.fill(out, oo + i * d, oo + i * d + d, 0f);
+            if (lse != null) {
+                lse[lo + i] = Float.NEGATIVE_INFINITY;
+            }
+            return;
+        }
+        Arrays.fill(s, jEnd, wj, Float.NEGATIVE_INFINITY);
+        expTile(s, 0, 1, 0, wj, 1f, max, null, 0);
+        float l = 0;
+        for (c = 0; c < jEnd; c++) {
+            l += s[c];
+        }
+        if (threshold != 0) {
+            for (c = 0; c < jEnd; c++) {
+                s[c] *= ScalarAttention.keep(key0, key1, threshold, keepScale, i, c, tk);
+            }
+        }
+        Arrays.fill(acc, 0, dp, 0f);
+        for (int j0 = 0; j0 < jEnd; j0 += TILE) {
+            int nc = Math.min(jEnd, j0 + TILE) - j0, vbo = vo + j0 * d, ldv = d;
+            if (!direct) {
+                copyRows(nc, d, dp, v, vbo, vb);
+                vbo = 0;
+                ldv = dp;
+            }
+            mm(1, dp, nc, s, j0, 0, 1, vb, vbo, ldv, acc, 0, dp); // o += p V
+        }
+        float inv = 1f / l;
+        for (int x = 0; x < d; x++) {
+            out[oo + i * d + x] = acc[x] * inv;
+        }
+        if (lse != null) {
+            lse[lo + i] = max + (float) Math.log(l);
+        }
+    }
+
+    /**
+     * {@code lanes[u V ..+ V] = sum over x < dv (step V) of q[qi + x ..] * k[ko + u ks + x ..]}, u < 4: the
+     * lane-wise partial dot products of one query row with four key rows {@code ks} apart ({@code dv} a
+     * multiple of V).
+     */
+    private static void dots4(int dv, float[] q, int qi, float[] k, int ko, int ks, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int x = 0; x < dv; x += V) {
+            FloatVector qv = FloatVector.fromArray(S, q, qi + x);
+            a0 = FloatVector.fromArray(S, k, ko + x).fma(qv, a0);
+            a1 = FloatVector.fromArray(S, k, ko + ks + x).fma(qv, a1);
+            a2 = FloatVector.fromArray(S, k, ko + 2 * ks + x).fma(qv, a2);
+            a3 = FloatVector.fromArray(S, k, ko + 3 * ks + x).fma(qv, a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
+    }
+
     private static void scaleRow(float[] a, int off, int n, float alpha) {
         for (int x = 0; x < n; x += V) {
             FloatVector.fromArray(S, a, off + x).mul(alpha).intoArray(a, off + x);
@@ -346,27 +451,39 @@ public final class VectorAttention {
      * {@code alpha = exp(m - m_new)} to {@code [2 rt, 3 rt)}. A row that has seen no key yet
      * ({@code m_new = -inf}) shifts by 0 ({@code [3 rt, 4 rt)}), so its weights, sum and alpha are 0. The old
      * maximum goes through row {@code nc} of {@code sT} so that one exp pass covers it.
+     *
+     * <p>The tile's maximum and sum are kept in {@code st} ({@code [3 rt, 4 rt)}, {@code [4 rt, 5 rt)}), not
+     * in vector variables carried around a loop as receivers ({@code max = max.max(x)}): C2 may type such a
+     * loop variable as a plain FloatVector, and then cannot bind the call statically, cannot intrinsify it and
+     * boxes every iteration (19 MB per forward of a GPT's attention, T = 128 x 64 problems, when it did). The
+     * micro-kernels carry their sums as arguments ({@code b.fma(x, sum)}), whose receiver is a fresh vector.
      */
     private static void onlineSoftmaxT(int nc, int rt, float[] sT, float[] st) {
-        for (int r = 0; r < rt; r += V) {
-            FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int c = 0; c < nc; c++) {
-                max = max.max(FloatVector.fromArray(S, sT, c * rt + r));
+        int mx = 3 * rt, sum = 4 * rt;
+        System.arraycopy(sT, 0, st, mx, rt);
+        for (int c = 1; c < nc; c++) {
+            for (int r = 0; r < rt; r += V) {
+                FloatVector.fromArray(S, st, mx + r).max(FloatVector.fromArray(S, sT, c * rt + r)).intoArray(st, mx + r);
             }
+        }
+        for (int r = 0; r < rt; r += V) {
             FloatVector mOld = FloatVector.fromArray(S, st, r);
-            FloatVector mNew = mOld.max(max);
+            FloatVector mNew = mOld.max(FloatVector.fromArray(S, st, mx + r));
             mOld.intoArray(sT, nc * rt + r);
             mNew.intoArray(st, r);
-            mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoArray(st, 3 * rt + r);
+            mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoArray(st, mx + r);
         }
-        expTile(sT, 0, nc + 1, rt, rt, 1f, 0f, st, 3 * rt);
-        for (int r = 0; r < rt; r += V) {
-            FloatVector sum = FloatVector.zero(S);
-            for (int c = 0; c < nc; c++) {
-                sum = sum.add(FloatVector.fromArray(S, sT, c * rt + r));
+        expTile(sT, 0, nc + 1, rt, rt, 1f, 0f, st, mx);
+        System.arraycopy(sT, 0, st, sum, rt);
+        for (int c = 1; c < nc; c++) {
+            for (int r = 0; r < rt; r += V) {
+                FloatVector.fromArray(S, st, sum + r).add(FloatVector.fromArray(S, sT, c * rt + r)).intoArray(st, sum + r);
             }
+        }
+        for (int r = 0; r < rt; r += V) {
             FloatVector alpha = FloatVector.fromArray(S, sT, nc * rt + r);
-            FloatVector.fromArray(S, st, rt + r).mul(alpha).add(sum).intoArray(st, rt + r);
+            FloatVector.fromArray(S, st, rt + r).mul(alpha).add(FloatVector.fromArray(S, st, sum + r))
+                    .intoArray(st, rt + r);
             alpha.intoArray(st, 2 * rt + r);
         }
     }

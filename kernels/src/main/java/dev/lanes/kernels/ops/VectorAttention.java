@@ -334,9 +334,7 @@ public final class VectorAttention {
         int c = 0;
         for (; c + 4 <= jEnd; c += 4) {
             dots4(dv, q, qi, k, ko + c * d, d, lanes);
-            for (int u = 0; u < 4; u++) {
-                s[c + u] = VectorMath.sumLanes(lanes, u * V);
-            }
+            sumLanes4(lanes, s, c);
         }
         for (; c < jEnd; c++) {
             dots4(dv, q, qi, k, ko + c * d, 0, lanes); // the same key four times: simplest, and rare
@@ -390,6 +388,25 @@ public final class VectorAttention {
         if (lse != null) {
             lse[lo + i] = max + (float) Math.log(l);
         }
+    }
+
+    /**
+     * {@code s[so + u] = VectorMath.sumLanes(lanes, u V)} for u < 4, bit for bit (the same pairwise halving),
+     * with the four halvings interleaved so that their additions overlap instead of waiting on each other.
+     */
+    private static void sumLanes4(float[] lanes, float[] s, int so) {
+        for (int h = V / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                lanes[i] += lanes[i + h];
+                lanes[V + i] += lanes[V + i + h];
+                lanes[2 * V + i] += lanes[2 * V + i + h];
+                lanes[3 * V + i] += lanes[3 * V + i + h];
+            }
+        }
+        s[so] = lanes[0];
+        s[so + 1] = lanes[V];
+        s[so + 2] = lanes[2 * V];
+        s[so + 3] = lanes[3 * V];
     }
 
     /**

@@ -398,7 +398,7 @@ class AttentionTest {
     @Test
     void dropoutMatchesReferenceWithTheSameMask() {
         Random r = new Random(31);
-        int[][] shapes = {{1, 1, 1}, {7, 33, 8}, {65, 130, 17}, {130, 7, 64}, {33, 65, 1}};
+        int[][] shapes = {{1, 1, 1}, {7, 33, 8}, {65, 130, 17}, {130, 7, 64}, {33, 65, 1}, {1, 300, 64}};
         for (int[] sh : shapes) {
             for (float dropoutP : new float[] {0.1f, 0.5f}) {
                 boolean causal = sh[0] % 2 == 1;

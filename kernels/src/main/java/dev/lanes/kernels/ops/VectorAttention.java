@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Fused attention tiles with the Vector API. Every product of tiles goes through one register-blocked
- * micro-kernel, {@link #mm}: {@code C (+)= A B} with {@code A} read one scalar at a time (broadcast, any
+ * micro-kernel, {@code mm}: {@code C += A B} with {@code A} read one scalar at a time (broadcast, any
  * strides, so a transposed operand costs nothing) and {@code B}'s rows along the lanes, a register tile of
  * 4 rows x 4 vectors (2 below 512 bits, where there are 16 vector registers) accumulated over the inner
  * dimension in order. Each element of {@code C} is one chain of fused multiply-adds over the inner index,
@@ -19,13 +19,15 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>The forward keeps a query tile transposed ({@code d x rows}), so that the scores come out transposed
  * ({@code keys x rows}, query rows along the lanes) and the online softmax's running maximum, sum and
- * rescaling factor are vectors over query rows. The backward walks one problem's key tiles in order, and
+ * rescaling factor are vectors over query rows; a single query row (decoding with a KV cache) takes dot
+ * products along {@code d} instead ({@code forwardRow}). The backward walks one problem's key tiles in order, and
  * for each the query tiles in order, with that key tile's K and V transposed ({@code d x TILE}, keys along
  * the lanes): it forms the weights and their gradient once per pair of tiles and adds into dK, dV (per key
  * tile) and dQ (a per-problem accumulator), so every gradient element is summed by one task in a fixed
  * order. Scratch is per thread ({@link Scratch}) and reused across calls; nothing relies on it being zero.
- * No vector crosses a method boundary (a vector passed to a method C2 does not inline is boxed). Twins:
- * {@link ScalarAttention}.
+ * No vector crosses a method boundary (a vector passed to a method C2 does not inline is boxed), and no
+ * vector loop variable is the receiver of a call (see {@code onlineSoftmaxT}). Twins: {@link ScalarAttention}
+ * (which keeps the two-pass backward: dQ over query tiles, dK and dV over key tiles).
  */
 public final class VectorAttention {
     private static final int V = S.length();

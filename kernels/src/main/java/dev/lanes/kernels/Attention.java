@@ -15,9 +15,11 @@ import dev.lanes.kernels.ops.VectorAttention;
  *
  * <p>Flash-attention style: a tile of queries meets the keys a tile at a time with an online softmax (a
  * running maximum and sum per query row), so the {@code tq x tk} score matrix is never stored; each task
- * holds one tile of scores. Work is split over {@code bh} times query tiles (forward, and the dQ pass of
- * the backward) and over {@code bh} times key tiles (the dK/dV pass), with tiles fixed by the shapes alone,
- * so the results are the same bits for any thread count.
+ * holds one tile of scores (and its thread's scratch is reused from call to call). The forward is split
+ * over {@code bh} times query tiles; the backward over the {@code bh} problems, each walking its key tiles
+ * and, for each, its query tiles in order (the scalar twin: two passes, over query tiles for dQ and over key
+ * tiles for dK and dV). Tiles are fixed by the shapes alone, so the results are the same bits for any
+ * thread count; the backward uses at most {@code bh} threads.
  *
  * <p>Options, with PyTorch's meaning: {@code scale} multiplies the scores ({@link #defaultScale} is
  * PyTorch's default {@code 1/sqrt(d)}); {@code causal} lets query {@code i} see keys {@code j <= i}
@@ -40,8 +42,12 @@ public final class Attention {
     /** Queries per tile of the forward and of the dQ pass, and keys per tile of every pass. */
     public static final int TILE = 64;
 
-    /** Below this many multiply-adds ({@code bh tq tk d}) a call stays on the calling thread. */
-    private static final long PARALLEL_WORK = 1L << 18;
+    /**
+     * Below this many multiply-adds ({@code bh tq tk d}) a call stays on the calling thread. Low enough that a
+     * decoding step (4 heads, one query against 512 keys: 2^17, about 10 us a head, bound by reading K and V)
+     * is shared: the caller starts on the tasks at once, so a helper that wakes late costs nothing.
+     */
+    private static final long PARALLEL_WORK = 1L << 16;
 
     private Attention() {}
 
@@ -103,8 +109,7 @@ public final class Attention {
      * The backward pass, FlashAttention-2 style: given the upstream gradient {@code dOut} and the forward's
      * {@code out} and {@code lse}, recomputes the attention weights tile by tile as
      * {@code P = exp(S - lse)} and writes (overwrites) {@code dq}, {@code dk} and {@code dv}. The options
-     * must be those of the forward call. dQ is computed over query tiles and dK, dV over key tiles, so
-     * every gradient element is summed by one task in a fixed order.
+     * must be those of the forward call. Every gradient element is summed by one task in a fixed order.
      */
     public static void backward(int bh, int tq, int tk, int d,
                                 float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
@@ -140,37 +145,35 @@ public final class Attention {
         Checks.span(routine, "dk", dk, dkOff, kSize);
         Checks.span(routine, "dv", dv, dvOff, kSize);
         long work = (long) bh * tq * tk * d;
+        if (VECTOR) {
+            // One task per problem: its key tiles in order, each meeting its query tiles in order, so the
+            // weights are formed once per pair of tiles and dQ is summed in a fixed order without a second pass.
+            run(bh, 1, work, b -> {
+                int mo = mask == null ? 0 : maskOff + b * maskStride;
+                int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
+                VectorAttention.backward(tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo, causal, scale,
+                        key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse, lseOff + b * tq,
+                        dOut, dOutOff + qo, dq, dqOff + qo, dk, dkOff + ko, dv, dvOff + ko);
+            });
+            return;
+        }
         int qTiles = tiles(tq);
         run(bh, qTiles, work, t -> {
             int b = t / qTiles, i0 = (t % qTiles) * TILE, i1 = Math.min(tq, i0 + TILE);
             int mo = mask == null ? 0 : maskOff + b * maskStride;
             int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
-            if (VECTOR) {
-                VectorAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
-            } else {
-                ScalarAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
-            }
+            ScalarAttention.backwardQuery(i0, i1, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
+                    causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                    lseOff + b * tq, dOut, dOutOff + qo, dq, dqOff + qo);
         });
         int kTiles = tiles(tk);
         run(bh, kTiles, work, t -> {
             int b = t / kTiles, j0 = (t % kTiles) * TILE, j1 = Math.min(tk, j0 + TILE);
             int mo = mask == null ? 0 : maskOff + b * maskStride;
             int qo = (int) ((long) b * tq * d), ko = (int) ((long) b * tk * d);
-            if (VECTOR) {
-                VectorAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo,
-                        dk, dkOff + ko, dv, dvOff + ko);
-            } else {
-                ScalarAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
-                        causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
-                        lseOff + b * tq, dOut, dOutOff + qo,
-                        dk, dkOff + ko, dv, dvOff + ko);
-            }
+            ScalarAttention.backwardKey(j0, j1, tq, tk, d, q, qOff + qo, k, kOff + ko, v, vOff + ko, mask, mo,
+                    causal, scale, key0(seed, b), key1(seed, b), threshold, keepScale, out, outOff + qo, lse,
+                    lseOff + b * tq, dOut, dOutOff + qo, dk, dkOff + ko, dv, dvOff + ko);
         });
     }
 

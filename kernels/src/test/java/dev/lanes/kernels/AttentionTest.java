@@ -285,6 +285,26 @@ class AttentionTest {
         }
     }
 
+    /**
+     * The micro-kernel's edges: one query against many keys (generation with a KV cache, every key tile
+     * against a single-row register tile), query and key counts that leave 1-3 rows beside the 4-row blocks,
+     * head sizes that are not a whole number of vectors (1, 3, 80 at 512 bits) and wider than 4 vectors (128).
+     */
+    @Test
+    void microKernelEdges() {
+        Random r = new Random(21);
+        int[][] shapes = {{1, 300, 64}, {1, 129, 80}, {1, 64, 1}, {2, 70, 3}, {5, 6, 128}, {66, 67, 80},
+            {3, 130, 128}, {67, 3, 1}};
+        for (int[] sh : shapes) {
+            for (boolean causal : new boolean[] {false, true}) {
+                int maskKind = (sh[0] + sh[1]) % 3;
+                Problem p = problem(r, 2, sh[0], sh[1], sh[2], causal, maskKind);
+                String what = "tq=" + sh[0] + " tk=" + sh[1] + " d=" + sh[2] + " causal=" + causal + " mask=" + maskKind;
+                assertNear(what, reference(p), lanes(p), 1e-5);
+            }
+        }
+    }
+
     @Test
     void fullyMaskedRowsGiveZeros() {
         Random r = new Random(3);
@@ -378,7 +398,7 @@ class AttentionTest {
     @Test
     void dropoutMatchesReferenceWithTheSameMask() {
         Random r = new Random(31);
-        int[][] shapes = {{1, 1, 1}, {7, 33, 8}, {65, 130, 17}, {130, 7, 64}, {33, 65, 1}};
+        int[][] shapes = {{1, 1, 1}, {7, 33, 8}, {65, 130, 17}, {130, 7, 64}, {33, 65, 1}, {1, 300, 64}};
         for (int[] sh : shapes) {
             for (float dropoutP : new float[] {0.1f, 0.5f}) {
                 boolean causal = sh[0] % 2 == 1;
@@ -421,12 +441,15 @@ class AttentionTest {
     }
 
     /**
-     * Once warm, a call allocates its tile scratch and nothing else: a FloatVector that C2 fails to keep in a
-     * register (one passed to a method left out of line) costs ~100 bytes per row and tile, which the bound
-     * (scratch + 5% + 4 KB) catches; the row sums did that before they went through an array.
+     * Once warm, a call allocates (almost) nothing: the tile scratch is per thread and kept, so what remains
+     * is the task lambda and the thread pool's bookkeeping, a few hundred bytes. A FloatVector that C2 fails to
+     * keep in a register (one passed to a method left out of line, or an exp that C2 gave up inlining) costs
+     * ~100 bytes per vector and tile, which the bound catches (the forward boxed 6 MB a call at T = 2048 when
+     * its online softmax had two inlined exps). Shapes: full tiles with d a whole number of vectors (a GPT
+     * head's T = 128, d = 64), one query against 500 keys (generation with a KV cache) and d = 80.
      */
     @Test
-    void allocatesOnlyTileScratchOnceWarm() throws ReflectiveOperationException {
+    void allocatesNothingBigOnceWarm() throws ReflectiveOperationException {
         // Through reflection: the kernels module does not read java.management, and a test compiled into it
         // could not name ManagementFactory; core reflection does not need readability.
         Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
@@ -436,38 +459,39 @@ class AttentionTest {
                         && (boolean) bean.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
                 "vector kernels and per-thread allocation counts");
         java.lang.reflect.Method allocated = bean.getMethod("getThreadAllocatedBytes", long.class);
-        int bh = 2, t = 2 * Attention.TILE, d = 64, tile = Attention.TILE * d; // full tiles; d is whole vectors
-        Problem p = problem(new Random(1), bh, t, t, d, true, 0);
-        float[] o = new float[p.qSize()], lse = new float[bh * t], dq = new float[p.qSize()];
-        float[] dk = new float[p.kSize()], dv = new float[p.kSize()];
-        long tasks = bh * 2L;
-        // forward: Q, K^T, V and accumulator tiles; backward: six tiles per query task, eight per key task
-        long forwardScratch = tasks * 4 * tile * 4L, backwardScratch = tasks * (6 + 8) * tile * 4L;
+        int[][] shapes = {{2, 2 * Attention.TILE, 2 * Attention.TILE, 64}, {4, 1, 500, 64}, {3, 70, 90, 80}};
         long thread = Thread.currentThread().threadId();
-        long[] perCall = new long[2];
         int before = Threads.count();
         Threads.setCount(1);
         try {
-            for (int round = 0; round < 2; round++) { // round 0 warms up C2
-                int calls = round == 0 ? 300 : 20;
-                long b0 = (long) allocated.invoke(mx, thread);
-                for (int i = 0; i < calls; i++) {
-                    Attention.forward(bh, t, t, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, true, p.scale, o, 0,
-                            lse, 0);
+            for (int[] sh : shapes) {
+                int bh = sh[0], tq = sh[1], tk = sh[2], d = sh[3];
+                Problem p = problem(new Random(1), bh, tq, tk, d, tq > 1, 0);
+                float[] o = new float[p.qSize()], lse = new float[bh * tq], dq = new float[p.qSize()];
+                float[] dk = new float[p.kSize()], dv = new float[p.kSize()];
+                long[] perCall = new long[2];
+                // Rounds of 20 calls until both are under the bound (C2 may take a while to compile every
+                // path); a C2-compiled kernel that boxes keeps allocating in every round.
+                for (int round = 0; round < 40 && !(round > 0 && perCall[0] < 2048 && perCall[1] < 2048); round++) {
+                    int calls = 20;
+                    long b0 = (long) allocated.invoke(mx, thread);
+                    for (int i = 0; i < calls; i++) {
+                        Attention.forward(bh, tq, tk, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, p.causal, p.scale,
+                                o, 0, lse, 0);
+                    }
+                    long b1 = (long) allocated.invoke(mx, thread);
+                    for (int i = 0; i < calls; i++) {
+                        Attention.backward(bh, tq, tk, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, p.causal, p.scale,
+                                o, 0, lse, 0, p.dOut, OFF, dq, 0, dk, 0, dv, 0);
+                    }
+                    long b2 = (long) allocated.invoke(mx, thread);
+                    perCall[0] = (b1 - b0) / calls;
+                    perCall[1] = (b2 - b1) / calls;
                 }
-                long b1 = (long) allocated.invoke(mx, thread);
-                for (int i = 0; i < calls; i++) {
-                    Attention.backward(bh, t, t, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, true, p.scale, o, 0,
-                            lse, 0, p.dOut, OFF, dq, 0, dk, 0, dv, 0);
-                }
-                long b2 = (long) allocated.invoke(mx, thread);
-                perCall[0] = (b1 - b0) / calls;
-                perCall[1] = (b2 - b1) / calls;
+                String what = "bh=" + bh + " tq=" + tq + " tk=" + tk + " d=" + d;
+                assertTrue(perCall[0] < 2048, what + ": forward allocated " + perCall[0] + " bytes a call");
+                assertTrue(perCall[1] < 2048, what + ": backward allocated " + perCall[1] + " bytes a call");
             }
-            assertTrue(perCall[0] < forwardScratch * 1.05 + 4096,
-                    "forward allocated " + perCall[0] + " bytes a call, scratch is " + forwardScratch);
-            assertTrue(perCall[1] < backwardScratch * 1.05 + 4096,
-                    "backward allocated " + perCall[1] + " bytes a call, scratch is " + backwardScratch);
         } finally {
             Threads.setCount(before);
         }

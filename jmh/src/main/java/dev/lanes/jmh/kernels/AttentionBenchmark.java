@@ -27,8 +27,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code 2 BH T^2 D} each), so GFLOP/s = {@code 4 * 8 * T * T * 64 / (time in ns)}; the backward does
  * {@code 2.5} times that (five products, counting the recomputed scores: {@code 10 BH T^2 D}; Lanes
  * computes the scores and {@code dOut V^T} in both of its passes, {@code 14 BH T^2 D} in all, which this
- * count leaves out).
- * Compiled, not yet run on this project's machines.
+ * count leaves out; since the one-pass backward, Lanes computes {@code 10 BH T^2 D} as well).
+ *
+ * <p>Two small shapes of the sequence models built on it: {@link #gptForwardBackward}, a GPT's causal
+ * attention in training (batch 16 x 4 heads = 64 problems of T = 128, D = 64, forward then backward), and
+ * {@link #decodeForward}, generation with a KV cache (4 heads, one query against 512 keys).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -66,6 +69,71 @@ public class AttentionBenchmark {
             scale = Attention.defaultScale(D);
             Attention.forward(BH, t, t, D, q, 0, k, 0, v, 0, null, 0, 0, false, scale, out, 0, lse, 0);
         }
+    }
+
+    /** A GPT's attention in training: 64 causal problems of T = 128, D = 64, forward and backward. */
+    @State(Scope.Benchmark)
+    public static class Gpt {
+        static final int BH = 64, T = 128;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        float scale;
+        float[] q, k, v, out, lse, dOut, dq, dk, dv;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            KernelShape.setUpLanes(threads);
+            int n = BH * T * D;
+            q = KernelShape.gaussian(1, n, 1);
+            k = KernelShape.gaussian(2, n, 1);
+            v = KernelShape.gaussian(3, n, 1);
+            dOut = KernelShape.gaussian(4, n, 1);
+            out = new float[n];
+            lse = new float[BH * T];
+            dq = new float[n];
+            dk = new float[n];
+            dv = new float[n];
+            scale = Attention.defaultScale(D);
+        }
+    }
+
+    /** Generation with a KV cache: 4 heads, one new query against 512 cached keys. */
+    @State(Scope.Benchmark)
+    public static class Decode {
+        static final int BH = 4, TK = 512;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        float scale;
+        float[] q, k, v, out;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            KernelShape.setUpLanes(threads);
+            q = KernelShape.gaussian(1, BH * D, 1);
+            k = KernelShape.gaussian(2, BH * TK * D, 1);
+            v = KernelShape.gaussian(3, BH * TK * D, 1);
+            out = new float[BH * D];
+            scale = Attention.defaultScale(D);
+        }
+    }
+
+    @Benchmark
+    public float[] gptForwardBackward(Gpt s) {
+        Attention.forward(Gpt.BH, Gpt.T, Gpt.T, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, true, s.scale, s.out, 0, s.lse, 0);
+        Attention.backward(Gpt.BH, Gpt.T, Gpt.T, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, true, s.scale, s.out, 0,
+                s.lse, 0, s.dOut, 0, s.dq, 0, s.dk, 0, s.dv, 0);
+        return s.dq;
+    }
+
+    @Benchmark
+    public float[] decodeForward(Decode s) {
+        Attention.forward(Decode.BH, 1, Decode.TK, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, false, s.scale, s.out, 0,
+                null, 0);
+        return s.out;
     }
 
     @Benchmark

@@ -9,6 +9,7 @@ import dev.lanes.kernels.Softmax;
 import dev.lanes.nn.F;
 import dev.lanes.nn.Generator;
 import dev.lanes.nn.GradMode;
+import dev.lanes.nn.PackedAttention;
 import dev.lanes.nn.Tensor;
 import dev.lanes.nn.init.Init;
 import dev.lanes.nn.layers.Embedding;
@@ -42,8 +43,9 @@ import java.util.Set;
  * lm_head.weight (V, E)                  the same tensor as transformer.wte.weight
  * </pre>
  *
- * Each block computes {@code x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))}; attention is causal through
- * {@link F#scaledDotProductAttention} with {@code isCausal}. Initialisation: every Linear weight and both
+ * Each block computes {@code x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))}; attention is
+ * {@link F#scaledDotProductAttention} with {@code isCausal} over the heads of {@code c_attn}'s output, run as
+ * one autograd node by {@link PackedAttention} (the same kernel without the split/transpose copies). Initialisation: every Linear weight and both
  * embeddings from N(0, 0.02), biases zero, and the two {@code c_proj} weights of each block from
  * N(0, 0.02 / sqrt(2 nLayer)). Dropout ({@code config.dropout}) is applied where nanoGPT applies it (after
  * the embeddings, on the attention weights, after each {@code c_proj}) in training mode only.
@@ -571,13 +573,8 @@ public final class GPT extends Module {
         }
 
         Tensor forward(Tensor x, boolean training, Generator g) {
-            int b = x.size(0), t = x.size(1), hd = e / heads;
-            Tensor[] qkv = cAttn.forward(ln1.forward(x)).split(e, 2);
-            Tensor q = qkv[0].reshape(b, t, heads, hd).transpose(1, 2);
-            Tensor k = qkv[1].reshape(b, t, heads, hd).transpose(1, 2);
-            Tensor v = qkv[2].reshape(b, t, heads, hd).transpose(1, 2);
-            Tensor y = F.scaledDotProductAttention(q, k, v, null, training ? dropout : 0f, true, null, false, g);
-            y = y.transpose(1, 2).reshape(b, t, e);
+            // F.scaledDotProductAttention(q, k, v, isCausal) over the heads of c_attn's output, in one node.
+            Tensor y = PackedAttention.selfAttention(cAttn.forward(ln1.forward(x)), heads, true, training ? dropout : 0f, g);
             x = x.add(F.dropout(cProj.forward(y), dropout, training, g));
             Tensor m = mlpProj.forward(cFc.forward(ln2.forward(x)));
             return x.add(F.dropout(m, dropout, training, g));

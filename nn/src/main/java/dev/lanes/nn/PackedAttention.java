@@ -1,0 +1,122 @@
+package dev.lanes.nn;
+
+import dev.lanes.kernels.Attention;
+
+/**
+ * Multi-head self-attention straight from a packed query/key/value projection, as GPT-style models compute
+ * it: for {@code qkv (B, T, 3E)} (queries, keys, values side by side, each split into {@code nHead} heads of
+ * {@code E / nHead}), the result {@code (B, T, E)} equals
+ *
+ * <pre>{@code
+ * q, k, v = qkv.split(E, dim=2)
+ * q = q.view(B, T, nHead, E // nHead).transpose(1, 2)      # and k, v
+ * y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropoutP, is_causal=isCausal)
+ * y = y.transpose(1, 2).contiguous().view(B, T, E)
+ * }</pre>
+ *
+ * in one autograd node: the heads are gathered once into the kernel's layout and the gradient scattered
+ * back once into a {@code (B, T, 3E)} tensor, instead of three slices, three copies, a transpose and their
+ * backward passes (each slice's backward allocates and fills a full-size zero gradient). The numbers are
+ * those of {@link F#scaledDotProductAttention}: the same kernel on the same values.
+ */
+public final class PackedAttention {
+    private PackedAttention() {}
+
+    /**
+     * Causal or full self-attention over {@code qkv (B, T, 3E)}; dropout on the attention weights with
+     * probability {@code dropoutP} (pass 0 outside training), its seed drawn from {@code generator} (null: the
+     * default generator).
+     */
+    public static Tensor selfAttention(Tensor qkv, int nHead, boolean isCausal, float dropoutP, Generator generator) {
+        String op = "PackedAttention.selfAttention";
+        if (qkv.dim() != 3 || qkv.size(2) % 3 != 0) {
+            throw new IllegalArgumentException(op + ": qkv must be (B, T, 3E), got shape " + Shapes.str(qkv.shape()));
+        }
+        int b = qkv.size(0), t = qkv.size(1), e = qkv.size(2) / 3;
+        if (nHead < 1 || e % nHead != 0) {
+            throw new IllegalArgumentException(op + ": nHead = " + nHead + " must be >= 1 and divide E = " + e
+                    + " (qkv shape " + Shapes.str(qkv.shape()) + ")");
+        }
+        if (!(dropoutP >= 0 && dropoutP <= 1)) {
+            throw new IllegalArgumentException(op + ": dropoutP must be in [0, 1], got " + dropoutP);
+        }
+        int hd = e / nHead, bh = b * nHead;
+        long seed = 0;
+        if (dropoutP > 0) {
+            Generator g = generator == null ? Generator.defaultGenerator() : generator;
+            synchronized (g) {
+                seed = g.nextLong();
+            }
+        }
+        Tensor x = qkv.contiguous();
+        int n = b * t * e;
+        float[] q = new float[n], k = new float[n], v = new float[n], out = new float[n];
+        gather(x.data, x.offset, b, t, nHead, hd, q, k, v);
+        boolean needsGrad = GradMode.isEnabled() && qkv.requiresGrad();
+        float[] lse = needsGrad ? new float[bh * t] : null;
+        float scale = Attention.defaultScale(hd);
+        Attention.forward(bh, t, t, hd, q, 0, k, 0, v, 0, null, 0, 0, isCausal, scale, dropoutP, seed, out, 0, lse, 0);
+        Tensor y = Tensor.zeros(b, t, e);
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < nHead; h++) {
+                for (int ti = 0; ti < t; ti++) {
+                    System.arraycopy(out, ((bi * nHead + h) * t + ti) * hd, y.data, (bi * t + ti) * e + h * hd, hd);
+                }
+            }
+        }
+        if (!needsGrad) {
+            return y;
+        }
+        final long sd = seed;
+        int[] shape = qkv.shape();
+        return Tensor.result(y, "PackedSelfAttentionBackward", g -> {
+            Tensor gc = g.contiguous();
+            float[] dout = new float[n];
+            for (int bi = 0; bi < b; bi++) {
+                for (int h = 0; h < nHead; h++) {
+                    for (int ti = 0; ti < t; ti++) {
+                        System.arraycopy(gc.data, gc.offset + (bi * t + ti) * e + h * hd, dout, ((bi * nHead + h) * t + ti) * hd, hd);
+                    }
+                }
+            }
+            float[] dq = new float[n], dk = new float[n], dv = new float[n];
+            Attention.backward(bh, t, t, hd, q, 0, k, 0, v, 0, null, 0, 0, isCausal, scale, dropoutP, sd,
+                    out, 0, lse, 0, dout, 0, dq, 0, dk, 0, dv, 0);
+            Tensor dqkv = Tensor.zeros(shape);
+            scatter(dq, dk, dv, b, t, nHead, hd, dqkv.data);
+            return new Tensor[] {dqkv};
+        }, qkv);
+    }
+
+    /** {@code (B, T, 3E)} rows into three {@code (B, H, T, hd)} arrays. */
+    private static void gather(float[] src, int off, int b, int t, int heads, int hd, float[] q, float[] k, float[] v) {
+        int e = heads * hd;
+        for (int bi = 0; bi < b; bi++) {
+            for (int ti = 0; ti < t; ti++) {
+                int row = off + (bi * t + ti) * 3 * e;
+                for (int h = 0; h < heads; h++) {
+                    int dst = ((bi * heads + h) * t + ti) * hd;
+                    System.arraycopy(src, row + h * hd, q, dst, hd);
+                    System.arraycopy(src, row + e + h * hd, k, dst, hd);
+                    System.arraycopy(src, row + 2 * e + h * hd, v, dst, hd);
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #gather}, into a zeroed or overwritten {@code (B, T, 3E)} array. */
+    private static void scatter(float[] q, float[] k, float[] v, int b, int t, int heads, int hd, float[] dst) {
+        int e = heads * hd;
+        for (int bi = 0; bi < b; bi++) {
+            for (int ti = 0; ti < t; ti++) {
+                int row = (bi * t + ti) * 3 * e;
+                for (int h = 0; h < heads; h++) {
+                    int src = ((bi * heads + h) * t + ti) * hd;
+                    System.arraycopy(q, src, dst, row + h * hd, hd);
+                    System.arraycopy(k, src, dst, row + e + h * hd, hd);
+                    System.arraycopy(v, src, dst, row + 2 * e + h * hd, hd);
+                }
+            }
+        }
+    }
+}

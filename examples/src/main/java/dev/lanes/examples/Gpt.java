@@ -42,14 +42,16 @@ import java.util.Map;
  * ({@code --checkpoint}, loadable into nanoGPT's {@code GPT} with {@code load_state_dict(load_file(path))};
  * the configuration and step are in its metadata) and the optimizer state next to it ({@code FILE.optim}).
  * {@code --resume FILE} continues from such a checkpoint. At the end it samples {@code --tokens} bytes after
- * {@code --prompt} with the KV cache ({@code --temperature}, {@code --top-k}, {@code --top-p}, {@code --seed}).
+ * {@code --prompt} with the KV cache ({@code --temperature}, {@code --top-k}, {@code --top-p}, {@code --seed};
+ * {@code --keep N}: when the context outgrows the block, the cache is refilled from the last N bytes, by
+ * default half the block; {@code --keep} equal to the block is nanoGPT's crop exactly, one prompt pass per byte).
  *
  * <p>Usage: {@code ./lanes run Gpt [--steps N] [--batch B] [--block T] [--layers L] [--heads H] [--embd E]
  * [--dropout P] [--lr X] [--min-lr X] [--warmup N] [--eval-every N] [--eval-batches N] [--data FILE]
  * [--checkpoint FILE] [--resume FILE] [--chart FILE.svg|.png] [--prompt TEXT] [--tokens N] [--temperature X]
- * [--top-k K] [--top-p P] [--seed S]}, and {@code ./lanes run Gpt --generate-only --checkpoint FILE [sampling
+ * [--top-k K] [--top-p P] [--seed S] [--keep N]}, and {@code ./lanes run Gpt --generate-only --checkpoint FILE [sampling
  * options]} to sample from a saved model. The data comes from {@code scripts/data/fetch.sh janeausten}.
- * The defaults (4 layers, 4 heads, width 256, context 128, batch 16, 2000 steps) take about a quarter of an
+ * The defaults (4 layers, 4 heads, width 256, context 128, batch 16, 1500 steps, learning rate 1.5e-3 decaying to 1.5e-4) take about a quarter of an
  * hour on two cores; see docs/examples.md for the loss they reach.
  */
 public final class Gpt {
@@ -65,7 +67,7 @@ public final class Gpt {
     private static final String[] USAGE = {"--steps N", "--batch B", "--block T", "--layers L", "--heads H", "--embd E",
             "--dropout P", "--lr X", "--min-lr X", "--warmup N", "--eval-every N", "--eval-batches N", "--data FILE",
             "--checkpoint FILE", "--resume FILE", "--chart FILE.svg|.png", "--prompt TEXT", "--tokens N",
-            "--temperature X", "--top-k K", "--top-p P", "--seed S", "--log-every N", "[--generate-only]"};
+            "--temperature X", "--top-k K", "--top-p P", "--seed S", "--keep N", "--log-every N", "[--generate-only]"};
 
     static Result run(String[] args) throws IOException {
         List<String> rest = new ArrayList<>(List.of(args));
@@ -85,16 +87,16 @@ public final class Gpt {
             GPT model = new GPT(configOf(Safetensors.load(checkpoint).metadata(), checkpoint), new Generator(seed));
             Safetensors.loadModel(checkpoint, model, true);
             System.out.println("loaded " + checkpoint + " (" + model.parameterCount() + " parameters)");
-            String text = sample(model, prompt, tokens, sampler, seed);
+            String text = sample(model, prompt, tokens, sampler, seed, keep(a, model.config()));
             return new Result(Double.NaN, Double.NaN, 0, text, new History());
         }
         return train(a, checkpoint, sampler, prompt, tokens, seed);
     }
 
     private static Result train(Args a, Path checkpoint, Sampler sampler, String prompt, int tokens, long seed) throws IOException {
-        int steps = a.integer("--steps", 2000), batch = a.integer("--batch", 16), evalEvery = a.integer("--eval-every", 250);
+        int steps = a.integer("--steps", 1500), batch = a.integer("--batch", 16), evalEvery = a.integer("--eval-every", 250);
         int evalBatches = a.integer("--eval-batches", 20), warmup = a.integer("--warmup", 100), logEvery = a.integer("--log-every", 50);
-        double lr = a.real("--lr", 1e-3), minLr = a.real("--min-lr", 1e-4);
+        double lr = a.real("--lr", 1.5e-3), minLr = a.real("--min-lr", 1.5e-4);
         Path resume = a.path("--resume", null), chart = a.path("--chart", Path.of("gpt-austen-loss.svg"));
         GPT.Config config;
         int startStep = 0;
@@ -196,7 +198,7 @@ public final class Gpt {
             System.out.printf(Locale.ROOT, "trained %d steps in %.1f s: %.0f tokens/s; checkpoint %s, loss curves %s%n",
                     steps - startStep, trainNanos / 1e9, trainTokens / (trainNanos / 1e9), checkpoint, chart);
         }
-        String text = sample(model, prompt, tokens, sampler, seed);
+        String text = sample(model, prompt, tokens, sampler, seed, keep(a, config));
         return new Result(trainLoss, valLoss, steps - startStep, text, history);
     }
 
@@ -222,8 +224,20 @@ public final class Gpt {
         return sum / done;
     }
 
-    /** Samples {@code tokens} bytes after {@code prompt} with the KV cache, prints them and the speed, returns the text. */
-    static String sample(GPT model, String prompt, int tokens, Sampler sampler, long seed) {
+    /** {@code --keep}: how many tokens the KV cache is refilled from when the context outgrows the block (default half of it). */
+    private static int keep(Args a, GPT.Config config) {
+        int keep = a.integer("--keep", Math.max(1, config.blockSize() / 2));
+        if (keep < 1 || keep > config.blockSize()) {
+            throw new IllegalArgumentException("--keep must be in [1, " + config.blockSize() + "] (the block size), got " + keep);
+        }
+        return keep;
+    }
+
+    /**
+     * Samples {@code tokens} bytes after {@code prompt} with the KV cache (refilled from the last {@code keep}
+     * tokens when the context outgrows the block), prints them and the speed, returns the text.
+     */
+    static String sample(GPT model, String prompt, int tokens, Sampler sampler, long seed, int keep) {
         byte[] p = prompt.getBytes(StandardCharsets.UTF_8);
         if (p.length == 0) {
             p = new byte[] {'\n'};
@@ -233,7 +247,7 @@ public final class Gpt {
             ids[i] = p[i] & 0xFF;
         }
         long t0 = System.nanoTime();
-        int[] out = model.generate(ids, tokens, sampler, new Generator(seed));
+        int[] out = model.generate(ids, tokens, sampler, new Generator(seed), model.newCache(), keep);
         double secs = (System.nanoTime() - t0) / 1e9;
         byte[] bytes = new byte[out.length];
         for (int i = 0; i < out.length; i++) {

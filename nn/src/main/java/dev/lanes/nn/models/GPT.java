@@ -67,7 +67,9 @@ import java.util.Set;
  * {@link #forward} for every token. When the context would exceed {@code blockSize}, both crop it to the last
  * {@code blockSize} tokens, as nanoGPT does; because the position embeddings are absolute, the cached keys
  * then no longer fit (every token moves one position), so the cache is refilled from the cropped window
- * for each further token: past {@code blockSize}, the cost per token is that of a prompt pass.
+ * for each further token: past {@code blockSize}, the cost per token is that of a prompt pass. The overload
+ * with {@code keepOnOverflow} refills it from fewer tokens instead, which makes long generations cheap at the
+ * price of a shorter context right after each refill.
  */
 public final class GPT extends Module {
     /**
@@ -114,7 +116,7 @@ public final class GPT extends Module {
         this.generator = generator == null ? Generator.defaultGenerator() : generator;
         Generator g = this.generator;
         int e = config.nEmbd();
-        Container transformer = registerModule("transformer", new Container());
+        Container transformer = registerModule("transformer", new Container("ModuleDict", ""));
         wte = transformer.add("wte", new Embedding(config.vocabSize(), e, g));
         wpe = transformer.add("wpe", new Embedding(config.blockSize(), e, g));
         ModuleList h = transformer.add("h", new ModuleList());
@@ -126,7 +128,8 @@ public final class GPT extends Module {
         lnF = transformer.add("ln_f", new LayerNorm(new int[] {e}, 1e-5f, true, config.bias()));
         lnFWeight = lnF.namedParameters().get("weight");
         lnFBias = lnF.namedParameters().get("bias");
-        Container lmHead = registerModule("lm_head", new Container());
+        Container lmHead = registerModule("lm_head", new Container("Linear",
+                "in_features=" + e + ", out_features=" + config.vocabSize() + ", bias=False, tied to transformer.wte"));
         lmHead.tie("weight", wte.weight());
         // nanoGPT's _init_weights, then the scaled c_proj weights (residual projections).
         float projStd = (float) (0.02 / Math.sqrt(2.0 * config.nLayer()));
@@ -231,11 +234,29 @@ public final class GPT extends Module {
 
     /** {@link #generate(int[], int, Sampler, Generator)} with a cache made by {@link #newCache()} (reused; it is reset first). */
     public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, Generator generator, KVCache cache) {
+        return generate(prompt, maxNewTokens, sampler, generator, cache, config.blockSize());
+    }
+
+    /**
+     * {@link #generate(int[], int, Sampler, Generator, KVCache)} with a choice of what happens when the context
+     * outgrows {@code blockSize}: the cache is refilled from the last {@code keepOnOverflow} tokens (a prompt
+     * pass over them), then grows one position per token again until it is full. {@code keepOnOverflow =
+     * blockSize} is nanoGPT's crop exactly (the model always sees the last {@code blockSize} tokens, at the
+     * cost of a prompt pass per token once the window is full); a smaller value, such as {@code blockSize / 2},
+     * costs one prompt pass per {@code blockSize - keepOnOverflow + 1} tokens, and the model then sees between
+     * {@code keepOnOverflow} and {@code blockSize} tokens of context.
+     */
+    public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, Generator generator, KVCache cache,
+                          int keepOnOverflow) {
         int[] out = start("GPT.generate", prompt, maxNewTokens);
         if (cache.model != this) {
             throw new IllegalArgumentException("GPT.generate: the cache was made by another model");
         }
         int n = prompt.length, bs = config.blockSize();
+        if (keepOnOverflow < 1 || keepOnOverflow > bs) {
+            throw new IllegalArgumentException("GPT.generate: keepOnOverflow = " + keepOnOverflow + " must be in [1, blockSize = "
+                    + bs + "]");
+        }
         cache.reset();
         float[] logits = cache.prefill(out, Math.max(0, n - bs), Math.min(n, bs));
         for (int i = 0; i < maxNewTokens; i++) {
@@ -247,9 +268,9 @@ public final class GPT extends Module {
             if (cache.length() < bs) {
                 logits = cache.step(next);
             } else {
-                // The window slides: every position changes, so the cache is refilled from the cropped context.
+                // Absolute positions: once the window slides every position changes, so the cache is refilled.
                 cache.reset();
-                logits = cache.prefill(out, n - bs, bs);
+                logits = cache.prefill(out, n - keepOnOverflow, keepOnOverflow);
             }
         }
         return out;
@@ -526,6 +547,14 @@ public final class GPT extends Module {
 
     /** A named container without a forward (PyTorch's {@code ModuleDict} for {@code transformer}, and {@code lm_head}). */
     private static final class Container extends Module {
+        private final String type, extra;
+
+        /** {@code type} and {@code extra} are what {@link #toString} prints, as PyTorch prints nanoGPT's module. */
+        Container(String type, String extra) {
+            this.type = type;
+            this.extra = extra;
+        }
+
         <M extends Module> M add(String name, M module) {
             return registerModule(name, module);
         }
@@ -541,7 +570,12 @@ public final class GPT extends Module {
 
         @Override
         protected String typeName() {
-            return "ModuleDict";
+            return type;
+        }
+
+        @Override
+        protected String extraRepr() {
+            return extra;
         }
     }
 
@@ -558,11 +592,11 @@ public final class GPT extends Module {
             heads = c.nHead();
             dropout = c.dropout();
             ln1 = registerModule("ln_1", new LayerNorm(new int[] {e}, 1e-5f, true, c.bias()));
-            Container attn = registerModule("attn", new Container());
+            Container attn = registerModule("attn", new Container("CausalSelfAttention", ""));
             cAttn = attn.add("c_attn", new Linear(e, 3 * e, c.bias(), Activation.IDENTITY, g));
             cProj = attn.add("c_proj", new Linear(e, e, c.bias(), Activation.IDENTITY, g));
             ln2 = registerModule("ln_2", new LayerNorm(new int[] {e}, 1e-5f, true, c.bias()));
-            Container mlp = registerModule("mlp", new Container());
+            Container mlp = registerModule("mlp", new Container("MLP", ""));
             // GELU fused into c_fc's GEMM; the parameter names stay nn.Linear's.
             cFc = mlp.add("c_fc", new Linear(e, 4 * e, c.bias(), Activation.GELU, g));
             mlpProj = mlp.add("c_proj", new Linear(4 * e, e, c.bias(), Activation.IDENTITY, g));

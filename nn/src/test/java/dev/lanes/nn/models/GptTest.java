@@ -233,6 +233,40 @@ class GptTest {
     }
 
     @Test
+    void aSmallerKeepOnOverflowRefillsTheCacheFromThatManyTokens() throws IOException {
+        GPT model = fromFixture("tiny", Fixtures.load("gpt/tiny.txt"));
+        int bs = model.config().blockSize(), v = model.config().vocabSize();
+        Sampler s = new Sampler(1.0, 0, 1.0);
+        for (int keep : new int[] {1, 3, bs / 2, bs}) {
+            int[] prompt = {3, 1, 4, 1, 5};
+            int[] cached = model.generate(prompt, 25, s, new Generator(keep), model.newCache(), keep);
+            // The reference: the context starts at `from`; when it outgrows the block it restarts at the last `keep` tokens.
+            int[] out = java.util.Arrays.copyOf(prompt, prompt.length + 25);
+            int n = prompt.length, from = 0;
+            Generator g = new Generator(keep);
+            try (var ignored = GradMode.noGrad()) {
+                for (int i = 0; i < 25; i++) {
+                    float[] ctx = new float[n - from];
+                    for (int j = from; j < n; j++) {
+                        ctx[j - from] = out[j];
+                    }
+                    Tensor logits = model.forward(Tensor.wrap(ctx, 1, n - from)).contiguous();
+                    int last = n - from - 1;
+                    out[n] = s.sample(logits.array(), logits.arrayOffset() + last * v, v, g);
+                    n++;
+                    if (n - from > bs) {
+                        from = n - keep;
+                    }
+                }
+            }
+            assertArrayEquals(out, cached, "keep " + keep);
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> model.generate(new int[] {1}, 2, Sampler.greedy(), new Generator(1), model.newCache(), bs + 1));
+        assertTrue(e.getMessage().contains("keepOnOverflow = " + (bs + 1)), e.getMessage());
+    }
+
+    @Test
     void badInputsAreRefusedWithTheirValues() {
         GPT model = new GPT(new GPT.Config(11, 6, 1, 2, 8, 0f, true), new Generator(5));
         var e = assertThrows(IllegalArgumentException.class, () -> model.forward(Tensor.zeros(1, 7)));

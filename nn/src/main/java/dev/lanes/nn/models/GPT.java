@@ -338,7 +338,7 @@ public final class GPT extends Module {
         // One position (decode step).
         private final float[] x, ln, qkv, att, hid, scores, logits;
         // A prompt pass over up to blockSize positions, allocated on first use.
-        private float[] px, pln, pqkv, pq, po, patt, phid;
+        private float[] px, pln, pqkv, pq, po, patt, phid, ps;
 
         KVCache(GPT model) {
             this.model = model;
@@ -446,6 +446,7 @@ public final class GPT extends Module {
                 po = new float[bs * e];
                 patt = new float[bs * e];
                 phid = new float[bs * ff];
+                ps = new float[bs * bs];
             }
             float[] wteW = model.wte.weight().array();
             int wteOff = model.wte.weight().arrayOffset();
@@ -470,8 +471,14 @@ public final class GPT extends Module {
                     }
                 }
                 for (int hh = 0; hh < h; hh++) {
-                    Attention.forward(1, n, n, hd, pq, hh * n * hd, kc, hh * bs * hd, vc, hh * bs * hd,
-                            null, 0, 0, true, scale, po, hh * n * hd, null, 0);
+                    // Causal attention over the prompt as GEMM + softmax + GEMM (faster than the fused kernel
+                    // for prompts up to a block; see PackedAttention).
+                    Gemm.sgemm(false, true, n, n, hd, scale, pq, hh * n * hd, hd, kc, hh * bs * hd, hd, 0f, ps, 0, n);
+                    for (int i = 0; i < n - 1; i++) {
+                        Arrays.fill(ps, i * n + i + 1, (i + 1) * n, Float.NEGATIVE_INFINITY);
+                    }
+                    Softmax.softmax(n, n, ps, 0, ps, 0);
+                    Gemm.sgemm(false, false, n, hd, n, 1f, ps, 0, n, vc, hh * bs * hd, hd, 0f, po, hh * n * hd, hd);
                 }
                 for (int t = 0; t < n; t++) {
                     for (int hh = 0; hh < h; hh++) {

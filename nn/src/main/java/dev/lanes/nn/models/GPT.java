@@ -147,6 +147,7 @@ public final class GPT extends Module {
         }
     }
 
+    /** The configuration the model was built with. */
     public Config config() {
         return config;
     }
@@ -278,7 +279,8 @@ public final class GPT extends Module {
 
     /**
      * nanoGPT's {@code generate}: for every new token the whole context, cropped to the last {@code blockSize}
-     * tokens, goes through {@link #forward} (no cache). Same sampling and generator use as {@link #generate}.
+     * tokens, goes through {@link #forward} (no cache), in evaluation mode without autograd (the mode is restored
+     * afterwards). Same sampling and generator use as {@link #generate}.
      */
     public int[] generateWithoutCache(int[] prompt, int maxNewTokens, Sampler sampler, Generator generator) {
         int[] out = start("GPT.generateWithoutCache", prompt, maxNewTokens);

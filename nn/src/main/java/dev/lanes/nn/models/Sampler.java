@@ -48,14 +48,17 @@ public final class Sampler {
         return new Sampler(0, 0, 1);
     }
 
+    /** The temperature the logits are divided by (0: greedy). */
     public float temperature() {
         return temperature;
     }
 
+    /** How many of the largest logits top-k keeps (0: no top-k filter). */
     public int topK() {
         return topK;
     }
 
+    /** The probability mass the nucleus filter keeps (1: no nucleus filter). */
     public float topP() {
         return topP;
     }

@@ -13,6 +13,7 @@ module dev.lanes.nn {
     exports dev.lanes.nn.io;
     exports dev.lanes.nn.layers;
     exports dev.lanes.nn.losses;
+    exports dev.lanes.nn.models;
     exports dev.lanes.nn.optim;
     exports dev.lanes.nn.optim.lr;
     exports dev.lanes.nn.simple;

@@ -33,7 +33,7 @@ class PackedAttentionTest {
                 qkv.zeroGrad();
                 Tensor ref = composed(qkv, heads[i], causal);
                 ref.mul(w).sum().backward();
-                // GEMM + softmax against the fused kernel: equal up to float rounding.
+                // The gather/scatter against split/view/transpose around F.scaledDotProductAttention (the same kernel).
                 float[] r = ref.toArray(), f = fused.toArray();
                 for (int j = 0; j < r.length; j++) {
                     assertEquals(r[j], f[j], 1e-5f * (1 + Math.abs(r[j])), "output " + j);

@@ -8,7 +8,8 @@ F.scaled_dot_product_attention with is_causal), vocab 256, width 256, 4 heads, 4
             KV cache written the obvious way (per layer, preallocated (1, H, 256, hd) key and value tensors filled
             in place; one position per step; the prompt in one causal pass): new tokens/s, prompt pass included
 
-each with torch.set_num_threads(1) and (2). Prints one JSON line per case. Run it under the benchmark lock:
+each with torch.set_num_threads(1) and (2). Prints one JSON line per case; with --json FILE also writes a results
+file the JMH report reads (rows GptBenchmark.trainStep/forward/generate, as the JMH benchmark's). Run it under the benchmark lock:
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=1073741824 \\
         flock /tmp/lanes-bench.lock python3 scripts/bench_torch_gpt.py
 """
@@ -22,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_timing import median_seconds  # noqa: E402
+from torch_timing import Results, median_seconds  # noqa: E402
 
 V, E, H, L, T, B = 256, 256, 4, 4, 128, 16
 PROMPT, NEW, BLOCK_GEN = 128, 128, 256
@@ -96,6 +97,11 @@ def generate(model, prompt, new, gen):
 
 
 def main():
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", help="also write the timings as a Lanes results file")
+    args = parser.parse_args()
+    results = Results()
     torch.manual_seed(0)
     for threads in (1, 2):
         torch.set_num_threads(threads)
@@ -111,6 +117,7 @@ def main():
             opt.step()
 
         s = median_seconds(train, seconds=5.0, warmup=5, min_samples=10)
+        results.add("dev.lanes.jmh.nn.GptBenchmark.trainStep", s, {"threads": threads}, unit="ms/op")
         print(json.dumps({"case": "train", "threads": threads, "ms": round(s * 1e3, 2), "tokens_per_s": round(B * T / s),
                           "torch": torch.__version__}), flush=True)
 
@@ -119,6 +126,7 @@ def main():
                 model(idx)
 
         s = median_seconds(forward, seconds=5.0, warmup=5, min_samples=10)
+        results.add("dev.lanes.jmh.nn.GptBenchmark.forward", s, {"threads": threads}, unit="ms/op")
         print(json.dumps({"case": "forward", "threads": threads, "ms": round(s * 1e3, 2), "tokens_per_s": round(B * T / s),
                           "torch": torch.__version__}), flush=True)
 
@@ -126,8 +134,11 @@ def main():
         prompt = torch.randint(0, V, (1, PROMPT))
         gen = torch.Generator().manual_seed(1)
         s = median_seconds(lambda: generate(gmodel, prompt, NEW, gen), seconds=5.0, warmup=2, min_samples=5)
+        results.add("dev.lanes.jmh.nn.GptBenchmark.generate", s, {"threads": threads}, unit="ms/op")
         print(json.dumps({"case": "generate", "threads": threads, "ms": round(s * 1e3, 2), "tokens_per_s": round(NEW / s),
                           "torch": torch.__version__}), flush=True)
+    if args.json:
+        results.write(args.json)
 
 
 if __name__ == "__main__":

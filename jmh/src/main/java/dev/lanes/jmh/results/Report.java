@@ -98,8 +98,10 @@ public final class Report {
                 md.append("a plain JMH file (where it ran is not recorded)\n");
             } else {
                 machines.add(e.machine());
-                md.append(e.source()).append(", ").append(e.machine()).append(", JDK ").append(e.jdk())
+                md.append(e.source()).append(", ").append(e.machine())
+                        .append(e.jdk().isEmpty() ? "" : ", JDK " + e.jdk())
                         .append(e.vectorBits() > 0 ? ", " + e.vectorBits() + "-bit vectors" : "")
+                        .append(e.runtime().isEmpty() || e.source().equals("lanes-jmh") ? "" : ", " + e.runtime())
                         .append(e.date().isEmpty() ? "" : ", " + e.date()).append('\n');
             }
         }

@@ -1,6 +1,7 @@
 package dev.lanes.nn;
 
 import dev.lanes.kernels.Activation;
+import dev.lanes.kernels.Elementwise;
 import dev.lanes.kernels.Gemm;
 import dev.lanes.kernels.Recurrent;
 import dev.lanes.kernels.Reductions;
@@ -15,7 +16,7 @@ import dev.lanes.kernels.Reductions;
  * then, per step, one GEMM projects the previous hidden state ({@code h W_hh^T + b_hh}) and one fused
  * {@link Recurrent} kernel applies the gate non-linearities and the state update. Backward, per step in
  * reverse: the fused backward kernel gives the gates' gradients and one GEMM carries them to the previous
- * hidden state ({@code dG W_hh}); after the loop, one GEMM each gives {@code dW_ih = dG^T X},
+ * hidden state ({@code dG W_hh}; {@code W_hh} is packed for the GEMM engine once per pass, not per step); after the loop, one GEMM each gives {@code dW_ih = dG^T X},
  * {@code dW_hh = dG^T H_prev} and {@code dX = dG W_ih} over all steps, and column sums give the bias
  * gradients. Everything the backward needs (the gates' activations and every hidden and cell state) is
  * kept from the forward, nothing is recomputed; per-step buffers are allocated once per call.
@@ -139,10 +140,14 @@ public final class RecurrentOps {
         // LSTM gates overwrite the input projection in place; the GRU keeps r, z, n and hn per step.
         final float[] saved = lstm ? xg : gru ? new float[rows * 4 * hidden] : null;
         final float[] hg = new float[rowG];
+        // W_hh^T is packed once for all steps: a GEMM would otherwise repack it at every step (1 MB for an
+        // LSTM with 256 units, about as long as the product itself at batch 32).
+        Gemm.PackedB whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
-            project(batch, gh, hidden, state, hp * bh, wh, bhh, hg, 0);
+            Gemm.sgemmPacked(batch, 1f, state, hp * bh, Math.max(1, hidden), whT, 0f, hg, 0, Math.max(1, gh),
+                    bhh == null ? null : bhh.data, bhh == null ? 0 : bhh.offset);
             switch (cell) {
                 case LSTM -> Recurrent.lstmForward(batch, hidden, xg, t * rowG, hg, 0, state, cBase + hp * bh,
                         xg, t * rowG, state, cBase + ho * bh, state, ho * bh);
@@ -163,16 +168,20 @@ public final class RecurrentOps {
             float[] dh = new float[bh];
             float[] dc = lstm ? new float[bh] : null;
             float[] direct = gru ? new float[bh] : null; // the GRU's dh z path to the previous state
+            float[] sumBi = bIh != null && bIh.requiresGrad() ? new float[gh] : null;
+            float[] sumBh = bHh != null && bHh.requiresGrad() ? new float[gh] : null;
+            float[] stepSums = sumBi != null || sumBh != null ? new float[gh] : null;
             if (lstm) {
                 System.arraycopy(gd, go + cBase + last * bh, dc, 0, bh);
             }
+            Gemm.PackedB whp = Gemm.packB(false, gh, hidden, wh.data, wh.offset, Math.max(1, hidden));
             for (int s = steps - 1; s >= 0; s--) {
                 int t = reverse ? steps - 1 - s : s;
                 int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
                 System.arraycopy(gd, go + ho * bh, dh, 0, bh);
                 if (s < steps - 1) { // the gradient the step read after this one sends back through h
                     int next = reverse ? t - 1 : t + 1;
-                    recurrentGrad(batch, gh, hidden, dhg, next * rowG, wh, direct, dh);
+                    recurrentGrad(batch, gh, hidden, dhg, next * rowG, whp, direct, dh);
                 }
                 switch (cell) {
                     case LSTM -> Recurrent.lstmBackward(batch, hidden, xg, t * rowG, state, cBase + hp * bh,
@@ -182,12 +191,20 @@ public final class RecurrentOps {
                     case RNN_TANH, RNN_RELU -> Recurrent.rnnBackward(batch, hidden, relu, state, ho * bh, dh, 0,
                             dxg, t * rowG);
                 }
+                // The bias gradients, summed step by step while the step's gate gradients are in cache (one
+                // pass down all T B rows afterwards reads a column strip per row, a cache miss per row).
+                if (sumBi != null) {
+                    addColumnSums(batch, gh, dxg, t * rowG, stepSums, sumBi);
+                }
+                if (sumBh != null && dhg != dxg) {
+                    addColumnSums(batch, gh, dhg, t * rowG, stepSums, sumBh);
+                }
             }
             Tensor dh0 = null, dc0 = null, dx = null, dwi = null, dwh = null, dbi = null, dbh = null;
             if (h0 != null && h0.requiresGrad()) {
                 dh0 = Tensor.zeros(batch, hidden);
                 int first = reverse ? steps - 1 : 0;
-                recurrentGrad(batch, gh, hidden, dhg, first * rowG, wh, direct, dh0.data);
+                recurrentGrad(batch, gh, hidden, dhg, first * rowG, whp, direct, dh0.data);
             }
             if (c0 != null && c0.requiresGrad()) {
                 dc0 = new Tensor(dc, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
@@ -208,22 +225,36 @@ public final class RecurrentOps {
                 Gemm.sgemm(true, false, gh, hidden, rows, 1f, dhg, 0, Math.max(1, gh), state, prev, Math.max(1, hidden),
                         0f, dwh.data, 0, Math.max(1, hidden));
             }
-            if (bIh != null && bIh.requiresGrad()) {
-                dbi = Tensor.zeros(gh);
-                Reductions.columnSums(rows, gh, dxg, 0, dbi.data, 0);
+            if (sumBi != null) {
+                dbi = new Tensor(sumBi, 0, new int[] {gh}, new int[] {1});
             }
-            if (bHh != null && bHh.requiresGrad()) {
-                dbh = Tensor.zeros(gh);
-                Reductions.columnSums(rows, gh, dhg, 0, dbh.data, 0);
+            if (sumBh != null) { // the LSTM's and RNN's are the same sums as bias_ih's
+                dbh = new Tensor(dhg == dxg ? columnSumsOf(rows, gh, dxg, sumBi) : sumBh, 0, new int[] {gh}, new int[] {1});
             }
             return new Tensor[] {dx, dwi, dwh, dbi, dbh, dh0, dc0};
         }, input, wIh, wHh, bIh, bHh, h0, c0);
 
         int outStart = (reverse ? 0 : 1) * bh;
-        Tensor output = packed.slice(0, outStart, outStart + steps * bh).view(steps, batch, hidden);
-        Tensor h = packed.slice(0, last * bh, (last + 1) * bh).view(batch, hidden);
-        Tensor c = lstm ? packed.slice(0, cBase + last * bh, cBase + (last + 1) * bh).view(batch, hidden) : null;
+        Tensor output = part(packed, outStart, steps, batch, hidden);
+        Tensor h = part(packed, last * bh, batch, hidden);
+        Tensor c = lstm ? part(packed, cBase + last * bh, batch, hidden) : null;
         return new LayerOutput(output, h, c);
+    }
+
+    /**
+     * A contiguous view of {@code shape} into the flat {@code packed} result from {@code start}; its backward
+     * places the gradient into a zero gradient of the whole (a slice and a view would do the same through the
+     * general strided copy, a few times slower on the megabytes of a long sequence).
+     */
+    private static Tensor part(Tensor packed, int start, int... shape) {
+        Tensor v = new Tensor(packed.data, start, shape, Shapes.contiguousStrides(shape));
+        int total = packed.numel();
+        return Tensor.result(v, "SliceBackward", g -> {
+            Tensor gc = g.contiguous();
+            float[] full = new float[total];
+            System.arraycopy(gc.data, gc.offset, full, start, gc.numel());
+            return new Tensor[] {new Tensor(full, 0, new int[] {total}, new int[] {1})};
+        }, packed);
     }
 
     /**
@@ -247,16 +278,31 @@ public final class RecurrentOps {
                 Activation.IDENTITY);
     }
 
+    /** {@code sums += column sums of the rows x cols block at off}, through the scratch row {@code step}. */
+    private static void addColumnSums(int rows, int cols, float[] x, int off, float[] step, float[] sums) {
+        Reductions.columnSums(rows, cols, x, off, step, 0);
+        Elementwise.axpy(cols, 1f, step, 0, sums, 0);
+    }
+
+    /** A copy of {@code done} when the sums were already taken, else the column sums of the whole block. */
+    private static float[] columnSumsOf(int rows, int cols, float[] x, float[] done) {
+        if (done != null) {
+            return done.clone();
+        }
+        float[] sums = new float[cols];
+        Reductions.columnSums(rows, cols, x, 0, sums, 0);
+        return sums;
+    }
+
     /** {@code dh += dG W_hh} (plus the GRU's direct path {@code direct}) for one step's gate gradients. */
-    private static void recurrentGrad(int batch, int gh, int hidden, float[] dG, int dGOff, Tensor wh, float[] direct,
-                                      float[] dh) {
+    private static void recurrentGrad(int batch, int gh, int hidden, float[] dG, int dGOff, Gemm.PackedB wh,
+                                      float[] direct, float[] dh) {
         if (direct != null) {
             for (int i = 0; i < direct.length; i++) {
                 dh[i] += direct[i];
             }
         }
-        Gemm.sgemm(false, false, batch, hidden, gh, 1f, dG, dGOff, Math.max(1, gh), wh.data, wh.offset,
-                Math.max(1, hidden), 1f, dh, 0, Math.max(1, hidden));
+        Gemm.sgemmPacked(batch, 1f, dG, dGOff, Math.max(1, gh), wh, 1f, dh, 0, Math.max(1, hidden), null, 0);
     }
 
     private static String name(Cell cell) {

@@ -126,6 +126,83 @@ public final class Gemm {
     }
 
     /**
+     * A matrix {@code op(B)} ({@code k x n}) packed once into the layout the GEMM engine reads, for many
+     * products {@link #sgemmPacked} with different left operands: the weights of a recurrent layer, multiplied
+     * by a new hidden state at every time step, are then not repacked at every step. A snapshot: changing the
+     * source array afterwards does not change it. Immutable, so threads may share it.
+     */
+    public static final class PackedB {
+        private final int k, n;
+        private final float[] data;
+
+        private PackedB(int k, int n, float[] data) {
+            this.k = k;
+            this.n = n;
+            this.data = data;
+        }
+
+        /** Rows of op(B): the depth of the products. */
+        public int k() {
+            return k;
+        }
+
+        /** Columns of op(B) and of the products. */
+        public int n() {
+            return n;
+        }
+    }
+
+    /**
+     * Packs {@code op(B)} ({@code k x n}; B stored {@code k x n}, or {@code n x k} when {@code transB}) for
+     * {@link #sgemmPacked}. Costs one pass over B and {@code k * n} floats (rounded up to whole micro-panels).
+     */
+    public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        String routine = "packB";
+        checkNonNegative(routine, "k", k);
+        checkNonNegative(routine, "n", n);
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        String bShape = transB ? "B stored n x k" : "B stored k x n";
+        checkLeadingDimension(routine, "ldb", ldb, bRows, bCols, bShape);
+        checkExtent(routine, "b", b, "bOff", bOff, bRows, bCols, ldb, bShape);
+        float[] data = k == 0 || n == 0 ? new float[0] : BACKEND.packB(transB, k, n, b, bOff, ldb);
+        return new PackedB(k, n, data);
+    }
+
+    /**
+     * {@code C = alpha * A * B + beta * C + bias} for row-major {@code A (m x k)} and {@code B} packed by
+     * {@link #packB} ({@code k x n}); {@code bias} (length {@code n} from {@code biasOff}) may be null. The
+     * rules of {@link #sgemm} apply ({@code beta == 0} does not read C, results do not depend on the thread
+     * count); for {@code m, n >= 2} the bits are those of {@code sgemm} on the unpacked B.
+     */
+    public static void sgemmPacked(int m, float alpha, float[] a, int aOff, int lda, PackedB b,
+                                   float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        String routine = "sgemmPacked";
+        if (b == null) {
+            throw new IllegalArgumentException("Gemm.sgemmPacked: b is null");
+        }
+        int n = b.n, k = b.k;
+        checkNonNegative(routine, "m", m);
+        checkLeadingDimension(routine, "lda", lda, m, k, "A stored m x k");
+        checkLeadingDimension(routine, "ldc", ldc, m, n, "C stored m x n");
+        checkExtent(routine, "a", a, "aOff", aOff, m, k, lda, "A stored m x k");
+        checkExtent(routine, "c", c, "cOff", cOff, m, n, ldc, "C stored m x n");
+        if (bias != null) {
+            checkExtent(routine, "bias", bias, "biasOff", biasOff, 1, n, n, "the bias, a row of n");
+        } else if (biasOff < 0) {
+            throw new IllegalArgumentException("Gemm.sgemmPacked: biasOff = " + biasOff + " is negative");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) { // B is not read: the general path's handling of C and the bias
+            multiply(false, false, m, n, k, alpha, a, aOff, lda, b.data, 0, Math.max(1, n), beta, c, cOff, ldc,
+                    bias, biasOff, Activation.IDENTITY);
+            return;
+        }
+        BACKEND.gemmPacked(m, n, k, alpha, a, aOff, lda, b.data, beta, c, cOff, ldc, bias, biasOff);
+    }
+
+    /**
      * Matrix-vector product (BLAS sgemv, row-major): for A stored {@code m x n},
      * {@code y = alpha * A * x + beta * y} ({@code x} has n elements, {@code y} has m) or, when {@code trans},
      * {@code y = alpha * A^T * x + beta * y} ({@code x} has m elements, {@code y} has n). {@code incx} and

@@ -35,4 +35,17 @@ public interface GemmBackend {
 
     /** {@code v[i] = act(v[i] + bias[i])} for {@code len} elements; {@code bias} may be null. */
     void biasActivation(float[] v, int off, int len, float[] bias, int biasOff, Activation act);
+
+    /**
+     * op(B) ({@code k x n}, B stored {@code n x k} when {@code transB}) in the form {@link #gemmPacked} reads;
+     * {@code k, n >= 1}. The result is a copy: later changes to {@code b} do not reach it.
+     */
+    float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb);
+
+    /**
+     * {@code C = alpha * A * B + beta * C + bias} for row-major {@code A (m x k)} and B packed by
+     * {@link #packB} with the same {@code k, n}; {@code m, n, k >= 1}, {@code bias} may be null.
+     */
+    void gemmPacked(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] packed,
+                    float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff);
 }

@@ -46,6 +46,25 @@ public final class ScalarGemm implements GemmBackend {
         }
     }
 
+    /** The scalar packed form: op(B) copied as a row-major {@code k x n} matrix. */
+    @Override
+    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        float[] packed = new float[Math.multiplyExact(k, n)];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                packed[p * n + j] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+            }
+        }
+        return packed;
+    }
+
+    @Override
+    public void gemmPacked(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] packed,
+                           float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        gemm(false, false, m, n, k, alpha, a, aOff, lda, packed, 0, n, beta, c, cOff, ldc, bias, biasOff,
+                Activation.IDENTITY);
+    }
+
     @Override
     public void gemv(boolean trans, int rows, int cols, float alpha, float[] a, int aOff, int lda,
                      float[] x, int xOff, float beta, float[] y, int yOff) {

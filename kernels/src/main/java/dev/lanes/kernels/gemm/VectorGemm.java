@@ -131,11 +131,67 @@ public final class VectorGemm implements GemmBackend {
                     int kc = Math.min(config.kc(), k - pc);
                     float[] packedB = scratch.packedB(((nc + NR - 1) / NR) * kc * NR);
                     for (int p = 0; p * NR < nc; p++) {
-                        packB(transB, b, bOff, ldb, pc, kc, j0, nc, p, packedB);
+                        packB(transB, b, bOff, ldb, pc, kc, j0, nc, p, packedB, 0);
                     }
-                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, nc, alpha,
+                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, 0, nc, alpha,
                             pc == 0 ? beta : 1f, c, cOff + j0, ldc, epilogue && pc + kc == k,
                             bias, biasOff + j0, act, scratch);
+                }
+            }
+        });
+    }
+
+    /**
+     * The packed form of op(B) for {@link #gemmPacked}: for each depth block {@code pc} (step {@code kc}),
+     * every {@code NR}-wide micro-panel of all {@code n} columns in order, as {@link #packB} writes them, at
+     * {@code pc * panels * NR + panel * kcCur * NR}. So a product over any column range finds its panels
+     * without repacking.
+     */
+    @Override
+    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        int panels = (n + NR - 1) / NR;
+        float[] packed = new float[Math.multiplyExact(k, panels * NR)];
+        for (int pc = 0; pc < k; pc += config.kc()) {
+            int kc = Math.min(config.kc(), k - pc);
+            for (int p = 0; p < panels; p++) {
+                packB(transB, b, bOff, ldb, pc, kc, 0, n, p, packed, pc * panels * NR);
+            }
+        }
+        return packed;
+    }
+
+    /**
+     * {@link #gemm} for row-major A, with B already packed by {@link #packB}: the same tasks, blocks and
+     * micro-kernel calls, so the same bits, without packing B on every call.
+     */
+    @Override
+    public void gemmPacked(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] packed,
+                           float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        final int mr = config.mr();
+        final int rowPanels = (m + mr - 1) / mr;
+        final int colPanels = (n + NR - 1) / NR;
+        final int blockPanels = Math.max(1, config.nc() / NR);
+        final boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) m * n * k >= PARALLEL_MIN_WORK;
+        final int threads = parallel ? Threads.count() : 1;
+        int perThread = parallel && (long) m * n * k < FINE_SPLIT_MAX_WORK ? 4 * threads : threads;
+        final int colTasks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, perThread));
+        final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, perThread / colTasks)) : 1;
+        final boolean readAInPlace = (long) m * k <= A_IN_PLACE_MAX_FLOATS;
+        forEach(parallel, rowTasks * colTasks, task -> {
+            int rowTask = task / colTasks, colTask = task % colTasks;
+            int i0 = (int) ((long) rowTask * rowPanels / rowTasks) * mr;
+            int i1 = (int) Math.min(m, (long) ((rowTask + 1L) * rowPanels / rowTasks) * mr);
+            int firstPanel = (int) ((long) colTask * colPanels / colTasks);
+            int lastPanel = (int) ((colTask + 1L) * colPanels / colTasks);
+            Scratch scratch = SCRATCH.get();
+            for (int panel = firstPanel; panel < lastPanel; panel += blockPanels) {
+                int j0 = panel * NR;
+                int nc = Math.min(Math.min(lastPanel - panel, blockPanels) * NR, n - j0);
+                for (int pc = 0; pc < k; pc += config.kc()) {
+                    int kc = Math.min(config.kc(), k - pc);
+                    block(false, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packed,
+                            pc * colPanels * NR + panel * kc * NR, nc, alpha, pc == 0 ? beta : 1f, c, cOff + j0, ldc,
+                            bias != null && pc + kc == k, bias, biasOff + j0, Activation.IDENTITY, scratch);
                 }
             }
         });
@@ -157,7 +213,7 @@ public final class VectorGemm implements GemmBackend {
      * each micro-panel of A is read in place (or copied, see {@link #packPanelA}) and swept across the block.
      */
     private void block(boolean transA, boolean readAInPlace, float[] a, int aOff, int lda,
-                       int i0, int i1, int pc, int kc, float[] packedB, int nc,
+                       int i0, int i1, int pc, int kc, float[] packedB, int pbOff, int nc,
                        float alpha, float beta, float[] c, int cCol, int ldc,
                        boolean epilogue, float[] bias, int biasCol, Activation act, Scratch scratch) {
         final int mr = config.mr();
@@ -182,9 +238,9 @@ public final class VectorGemm implements GemmBackend {
                 int nrCur = Math.min(NR, nc - j);
                 int ci = cCol + i * ldc + j;
                 if (alpha == 1f && beta == 0f && mrCur == mr && nrCur == NR) { // nothing to merge
-                    MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, j * kc, c, ci, ldc);
+                    MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, pbOff + j * kc, c, ci, ldc);
                 } else {
-                    MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, j * kc, scratch.tile, 0, NR);
+                    MicroKernels.run(mr, kc, panelA, ai, rs, ks, packedB, pbOff + j * kc, scratch.tile, 0, NR);
                     mergeTile(scratch.tile, mrCur, nrCur, alpha, beta, c, ci, ldc);
                 }
                 if (epilogue) {
@@ -226,10 +282,10 @@ public final class VectorGemm implements GemmBackend {
      * stored as {@code kc} runs of {@code NR} floats, zero-padded past column {@code nc}.
      */
     private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc,
-                              int jc, int nc, int panel, float[] dst) {
+                              int jc, int nc, int panel, float[] dst, int dstOff) {
         int j0 = panel * NR;
         int width = Math.min(NR, nc - j0);
-        int d = panel * kc * NR;
+        int d = dstOff + panel * kc * NR;
         if (!transB) { // op(B)(p, j) = b[p * ldb + j]: rows of the panel are contiguous
             int src = bOff + pc * ldb + jc + j0;
             if (width == NR) {

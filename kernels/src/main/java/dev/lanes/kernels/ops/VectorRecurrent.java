@@ -1,0 +1,306 @@
+package dev.lanes.kernels.ops;
+
+import static dev.lanes.kernels.internal.VectorMath.S;
+
+import dev.lanes.kernels.internal.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * One time step of the recurrent cells with the Vector API, over rows {@code [r0, r1)} of the batch, in a
+ * few passes over the rows' gate blocks: one pass per non-linearity, then the state update. Every pass is
+ * its own method holding its loop over the rows, with at most one transcendental, and gets called once per
+ * step: hot from the first step on, it is compiled on its own, and its compiled size keeps C2 from
+ * inlining it into the caller. A caller that inlined all passes (as happened, depending on the order of
+ * compilation, when the passes ran row by row) exceeds C2's inlining budget and boxes every vector of
+ * the passes it could not inline: 170 MB per forward + backward of a 100-step LSTM. Tails run as one masked vector, so
+ * every element gets the same arithmetic wherever it sits. Twins: {@link ScalarRecurrent}.
+ */
+public final class VectorRecurrent {
+    private static final int V = S.length();
+
+    private VectorRecurrent() {}
+
+    public static void lstmForward(int r0, int r1, int h, float[] xg, int xgOff, float[] hg, int hgOff,
+                                   float[] cPrev, int cPrevOff, float[] gates, int gatesOff,
+                                   float[] c, int cOff, float[] hOut, int hOff) {
+        int w = 4 * h, rows = r1 - r0, x = xgOff + r0 * w, y = hgOff + r0 * w, g = gatesOff + r0 * w, s = r0 * h;
+        sigmoidOfSum(rows, 2 * h, xg, x, w, hg, y, w, gates, g, w);                         // i, f
+        tanhOfSum(rows, h, xg, x + 2 * h, w, hg, y + 2 * h, w, gates, g + 2 * h, w);         // g
+        sigmoidOfSum(rows, h, xg, x + 3 * h, w, hg, y + 3 * h, w, gates, g + 3 * h, w);      // o
+        lstmState(rows, h, gates, g, cPrev, cPrevOff + s, c, cOff + s, hOut, hOff + s);
+    }
+
+    /** {@code out = sigmoid(a + b)} over {@code n} elements. */
+    private static void sigmoidOfSum(int rows, int n, float[] a, int a0, int as, float[] b, int b0, int bs,
+                                     float[] out, int o0, int os) {
+        for (int r = 0; r < rows; r++) {
+            int ao = a0 + r * as, bo = b0 + r * bs, oo = o0 + r * os;
+            int j = 0;
+            for (int bound = S.loopBound(n); j < bound; j += V) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + j).add(FloatVector.fromArray(S, b, bo + j));
+                VectorMath.sigmoid(v).intoArray(out, oo + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = S.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(S, a, ao + j, m).add(FloatVector.fromArray(S, b, bo + j, m));
+                VectorMath.sigmoid(v).intoArray(out, oo + j, m);
+            }
+        }
+    }
+
+    /** {@code out = tanh(a + b)} over {@code n} elements. */
+    private static void tanhOfSum(int rows, int n, float[] a, int a0, int as, float[] b, int b0, int bs,
+                                  float[] out, int o0, int os) {
+        for (int r = 0; r < rows; r++) {
+            int ao = a0 + r * as, bo = b0 + r * bs, oo = o0 + r * os;
+            int j = 0;
+            for (int bound = S.loopBound(n); j < bound; j += V) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + j).add(FloatVector.fromArray(S, b, bo + j));
+                VectorMath.tanh(v).intoArray(out, oo + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = S.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(S, a, ao + j, m).add(FloatVector.fromArray(S, b, bo + j, m));
+                VectorMath.tanh(v).intoArray(out, oo + j, m);
+            }
+        }
+    }
+
+    /** {@code c = f * cPrev + i * g; h = o * tanh(c)} for one row, given the activated gates at {@code g}. */
+    private static void lstmState(int rows, int h, float[] gates, int g0, float[] cPrev, int cp0, float[] c, int c0,
+                                  float[] hOut, int h0) {
+        for (int r = 0; r < rows; r++) {
+            int g = g0 + r * 4 * h, cpo = cp0 + r * h, co = c0 + r * h, ho = h0 + r * h;
+            int j = 0;
+            for (int bound = S.loopBound(h); j < bound; j += V) {
+                FloatVector i = FloatVector.fromArray(S, gates, g + j);
+                FloatVector f = FloatVector.fromArray(S, gates, g + h + j);
+                FloatVector cg = FloatVector.fromArray(S, gates, g + 2 * h + j);
+                FloatVector o = FloatVector.fromArray(S, gates, g + 3 * h + j);
+                FloatVector cy = f.mul(FloatVector.fromArray(S, cPrev, cpo + j)).add(i.mul(cg));
+                cy.intoArray(c, co + j);
+                o.mul(VectorMath.tanh(cy)).intoArray(hOut, ho + j);
+            }
+            if (j < h) {
+                VectorMask<Float> m = S.indexInRange(j, h);
+                FloatVector i = FloatVector.fromArray(S, gates, g + j, m);
+                FloatVector f = FloatVector.fromArray(S, gates, g + h + j, m);
+                FloatVector cg = FloatVector.fromArray(S, gates, g + 2 * h + j, m);
+                FloatVector o = FloatVector.fromArray(S, gates, g + 3 * h + j, m);
+                FloatVector cy = f.mul(FloatVector.fromArray(S, cPrev, cpo + j, m)).add(i.mul(cg));
+                cy.intoArray(c, co + j, m);
+                o.mul(VectorMath.tanh(cy)).intoArray(hOut, ho + j, m);
+            }
+        }
+    }
+
+    public static void lstmBackward(int r0, int r1, int h, float[] gates, int gatesOff, float[] cPrev, int cPrevOff,
+                                    float[] c, int cOff, float[] dh, int dhOff, float[] dc, int dcOff,
+                                    float[] dGates, int dGatesOff, float[] dcPrev, int dcPrevOff) {
+        int w = 4 * h, rows = r1 - r0, s = r0 * h;
+        // A null dc (no gradient into the last cell state) reads a row of zeros for every row (stride 0).
+        float[] zeros = dc == null ? new float[h] : null;
+        // tanh(c) goes through a scratch block first: with the polynomial inlined into the gradient loop, the
+        // loop is too large for C2 to keep its vectors unboxed (48 MB allocated per 100 steps).
+        float[] tanhC = new float[rows * h];
+        tanh(rows, h, c, cOff + s, tanhC, 0);
+        lstmBackwardRows(rows, h, gates, gatesOff + r0 * w, cPrev, cPrevOff + s, tanhC, 0, dh, dhOff + s,
+                dc == null ? zeros : dc, dc == null ? 0 : dcOff + s, dc == null ? 0 : h, dGates, dGatesOff + r0 * w,
+                dcPrev, dcPrevOff + s);
+    }
+
+    /** {@code out = tanh(x)} over {@code n} elements. */
+    private static void tanh(int rows, int n, float[] x, int x0, float[] out, int o0) {
+        for (int r = 0; r < rows; r++) {
+            int xo = x0 + r * n, oo = o0 + r * n;
+            int j = 0;
+            for (int bound = S.loopBound(n); j < bound; j += V) {
+                VectorMath.tanh(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = S.indexInRange(j, n);
+                VectorMath.tanh(FloatVector.fromArray(S, x, xo + j, m)).intoArray(out, oo + j, m);
+            }
+        }
+    }
+
+    private static void lstmBackwardRows(int rows, int h, float[] gates, int g0, float[] cPrev, int cp0,
+                                         float[] tanhC, int tc0, float[] dh, int dh0, float[] dc, int dc0, int dcStride,
+                                         float[] dGates, int dg0, float[] dcPrev, int dcp0) {
+        for (int r = 0; r < rows; r++) {
+            int g = g0 + r * 4 * h, cpo = cp0 + r * h, tco = tc0 + r * h, dho = dh0 + r * h, dco = dc0 + r * dcStride;
+            int dg = dg0 + r * 4 * h, dcpo = dcp0 + r * h;
+            int j = 0;
+            for (int bound = S.loopBound(h); j < bound; j += V) {
+                FloatVector i = FloatVector.fromArray(S, gates, g + j);
+                FloatVector f = FloatVector.fromArray(S, gates, g + h + j);
+                FloatVector cg = FloatVector.fromArray(S, gates, g + 2 * h + j);
+                FloatVector o = FloatVector.fromArray(S, gates, g + 3 * h + j);
+                FloatVector tc = FloatVector.fromArray(S, tanhC, tco + j);
+                FloatVector gh = FloatVector.fromArray(S, dh, dho + j);
+                FloatVector gc = FloatVector.fromArray(S, dc, dco + j).add(gh.mul(o).mul(oneMinus(tc.mul(tc))));
+                FloatVector cp = FloatVector.fromArray(S, cPrev, cpo + j);
+                gc.mul(cg).mul(i.mul(oneMinus(i))).intoArray(dGates, dg + j);
+                gc.mul(cp).mul(f.mul(oneMinus(f))).intoArray(dGates, dg + h + j);
+                gc.mul(i).mul(oneMinus(cg.mul(cg))).intoArray(dGates, dg + 2 * h + j);
+                gh.mul(tc).mul(o.mul(oneMinus(o))).intoArray(dGates, dg + 3 * h + j);
+                gc.mul(f).intoArray(dcPrev, dcpo + j);
+            }
+            if (j < h) {
+                VectorMask<Float> m = S.indexInRange(j, h);
+                FloatVector i = FloatVector.fromArray(S, gates, g + j, m);
+                FloatVector f = FloatVector.fromArray(S, gates, g + h + j, m);
+                FloatVector cg = FloatVector.fromArray(S, gates, g + 2 * h + j, m);
+                FloatVector o = FloatVector.fromArray(S, gates, g + 3 * h + j, m);
+                FloatVector tc = FloatVector.fromArray(S, tanhC, tco + j, m);
+                FloatVector gh = FloatVector.fromArray(S, dh, dho + j, m);
+                FloatVector gc = FloatVector.fromArray(S, dc, dco + j, m).add(gh.mul(o).mul(oneMinus(tc.mul(tc))));
+                FloatVector cp = FloatVector.fromArray(S, cPrev, cpo + j, m);
+                gc.mul(cg).mul(i.mul(oneMinus(i))).intoArray(dGates, dg + j, m);
+                gc.mul(cp).mul(f.mul(oneMinus(f))).intoArray(dGates, dg + h + j, m);
+                gc.mul(i).mul(oneMinus(cg.mul(cg))).intoArray(dGates, dg + 2 * h + j, m);
+                gh.mul(tc).mul(o.mul(oneMinus(o))).intoArray(dGates, dg + 3 * h + j, m);
+                gc.mul(f).intoArray(dcPrev, dcpo + j, m);
+            }
+        }
+    }
+
+    /** {@code 1 - v}, rounded once as the scalar twin's {@code 1f - v}. */
+    private static FloatVector oneMinus(FloatVector v) {
+        return FloatVector.broadcast(S, 1f).sub(v);
+    }
+
+    public static void gruForward(int r0, int r1, int h, float[] xg, int xgOff, float[] hg, int hgOff,
+                                  float[] hPrev, int hPrevOff, float[] gates, int gatesOff, float[] hOut, int hOff) {
+        int w = 3 * h, rows = r1 - r0, x = xgOff + r0 * w, y = hgOff + r0 * w, g = gatesOff + r0 * 4 * h, s = r0 * h;
+        sigmoidOfSum(rows, 2 * h, xg, x, w, hg, y, w, gates, g, 4 * h); // r, z
+        gruState(rows, h, xg, x + 2 * h, hg, y + 2 * h, gates, g, hPrev, hPrevOff + s, hOut, hOff + s);
+    }
+
+    /**
+     * {@code n = tanh(xn + r * hn); h = (hPrev - n) * z + n} for one row (PyTorch's order of operations),
+     * storing {@code n} and {@code hn} after {@code r, z} in the gate row.
+     */
+    private static void gruState(int rows, int h, float[] xg, int xn0, float[] hg, int hn0, float[] gates, int g0,
+                                 float[] hPrev, int hp0, float[] hOut, int h0) {
+        for (int row = 0; row < rows; row++) {
+            int xn = xn0 + row * 3 * h, hn = hn0 + row * 3 * h, g = g0 + row * 4 * h, hpo = hp0 + row * h, ho = h0 + row * h;
+            int j = 0;
+            for (int bound = S.loopBound(h); j < bound; j += V) {
+                FloatVector r = FloatVector.fromArray(S, gates, g + j);
+                FloatVector z = FloatVector.fromArray(S, gates, g + h + j);
+                FloatVector hnv = FloatVector.fromArray(S, hg, hn + j);
+                FloatVector n = VectorMath.tanh(FloatVector.fromArray(S, xg, xn + j).add(r.mul(hnv)));
+                n.intoArray(gates, g + 2 * h + j);
+                hnv.intoArray(gates, g + 3 * h + j);
+                FloatVector.fromArray(S, hPrev, hpo + j).sub(n).mul(z).add(n).intoArray(hOut, ho + j);
+            }
+            if (j < h) {
+                VectorMask<Float> m = S.indexInRange(j, h);
+                FloatVector r = FloatVector.fromArray(S, gates, g + j, m);
+                FloatVector z = FloatVector.fromArray(S, gates, g + h + j, m);
+                FloatVector hnv = FloatVector.fromArray(S, hg, hn + j, m);
+                FloatVector n = VectorMath.tanh(FloatVector.fromArray(S, xg, xn + j, m).add(r.mul(hnv)));
+                n.intoArray(gates, g + 2 * h + j, m);
+                hnv.intoArray(gates, g + 3 * h + j, m);
+                FloatVector.fromArray(S, hPrev, hpo + j, m).sub(n).mul(z).add(n).intoArray(hOut, ho + j, m);
+            }
+        }
+    }
+
+    public static void gruBackward(int r0, int r1, int h, float[] gates, int gatesOff, float[] hPrev, int hPrevOff,
+                                   float[] dh, int dhOff, float[] dxg, int dxgOff, float[] dhg, int dhgOff,
+                                   float[] dhPrev, int dhPrevOff) {
+        int s = r0 * h;
+        gruBackwardRows(r1 - r0, h, gates, gatesOff + r0 * 4 * h, hPrev, hPrevOff + s, dh, dhOff + s,
+                dxg, dxgOff + r0 * 3 * h, dhg, dhgOff + r0 * 3 * h, dhPrev, dhPrevOff + s);
+    }
+
+    private static void gruBackwardRows(int rows, int h, float[] gates, int g0, float[] hPrev, int hp0, float[] dh,
+                                        int dh0, float[] dxg, int dx0, float[] dhg, int dy0, float[] dhPrev, int dhp0) {
+        for (int row = 0; row < rows; row++) {
+            int g = g0 + row * 4 * h, hpo = hp0 + row * h, dho = dh0 + row * h, dx = dx0 + row * 3 * h, dy = dy0 + row * 3 * h;
+            int dhpo = dhp0 + row * h;
+            int j = 0;
+            for (int bound = S.loopBound(h); j < bound; j += V) {
+                FloatVector r = FloatVector.fromArray(S, gates, g + j);
+                FloatVector z = FloatVector.fromArray(S, gates, g + h + j);
+                FloatVector n = FloatVector.fromArray(S, gates, g + 2 * h + j);
+                FloatVector hn = FloatVector.fromArray(S, gates, g + 3 * h + j);
+                FloatVector gh = FloatVector.fromArray(S, dh, dho + j);
+                FloatVector dnPre = gh.mul(oneMinus(z)).mul(oneMinus(n.mul(n)));
+                FloatVector drPre = dnPre.mul(hn).mul(r.mul(oneMinus(r)));
+                FloatVector dzPre = gh.mul(FloatVector.fromArray(S, hPrev, hpo + j).sub(n)).mul(z.mul(oneMinus(z)));
+                drPre.intoArray(dxg, dx + j);
+                dzPre.intoArray(dxg, dx + h + j);
+                dnPre.intoArray(dxg, dx + 2 * h + j);
+                drPre.intoArray(dhg, dy + j);
+                dzPre.intoArray(dhg, dy + h + j);
+                dnPre.mul(r).intoArray(dhg, dy + 2 * h + j);
+                gh.mul(z).intoArray(dhPrev, dhpo + j);
+            }
+            if (j < h) {
+                VectorMask<Float> m = S.indexInRange(j, h);
+                FloatVector r = FloatVector.fromArray(S, gates, g + j, m);
+                FloatVector z = FloatVector.fromArray(S, gates, g + h + j, m);
+                FloatVector n = FloatVector.fromArray(S, gates, g + 2 * h + j, m);
+                FloatVector hn = FloatVector.fromArray(S, gates, g + 3 * h + j, m);
+                FloatVector gh = FloatVector.fromArray(S, dh, dho + j, m);
+                FloatVector dnPre = gh.mul(oneMinus(z)).mul(oneMinus(n.mul(n)));
+                FloatVector drPre = dnPre.mul(hn).mul(r.mul(oneMinus(r)));
+                FloatVector dzPre = gh.mul(FloatVector.fromArray(S, hPrev, hpo + j, m).sub(n)).mul(z.mul(oneMinus(z)));
+                drPre.intoArray(dxg, dx + j, m);
+                dzPre.intoArray(dxg, dx + h + j, m);
+                dnPre.intoArray(dxg, dx + 2 * h + j, m);
+                drPre.intoArray(dhg, dy + j, m);
+                dzPre.intoArray(dhg, dy + h + j, m);
+                dnPre.mul(r).intoArray(dhg, dy + 2 * h + j, m);
+                gh.mul(z).intoArray(dhPrev, dhpo + j, m);
+            }
+        }
+    }
+
+    public static void rnnForward(int r0, int r1, int h, boolean relu, float[] xg, int xgOff, float[] hg, int hgOff,
+                                  float[] hOut, int hOff) {
+        int from = r0 * h, n = (r1 - r0) * h;
+        if (relu) {
+            reluOfSum(n, xg, xgOff + from, hg, hgOff + from, hOut, hOff + from);
+        } else {
+            tanhOfSum(1, n, xg, xgOff + from, 0, hg, hgOff + from, 0, hOut, hOff + from, 0);
+        }
+    }
+
+    /** {@code out = max(a + b, 0)}, NaN stays NaN. */
+    private static void reluOfSum(int n, float[] a, int ao, float[] b, int bo, float[] out, int oo) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += V) {
+            FloatVector.fromArray(S, a, ao + j).add(FloatVector.fromArray(S, b, bo + j)).max(0f).intoArray(out, oo + j);
+        }
+        if (j < n) {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            FloatVector.fromArray(S, a, ao + j, m).add(FloatVector.fromArray(S, b, bo + j, m)).max(0f)
+                    .intoArray(out, oo + j, m);
+        }
+    }
+
+    public static void rnnBackward(int r0, int r1, int h, boolean relu, float[] hOut, int hOff, float[] dh, int dhOff,
+                                   float[] dPre, int dPreOff) {
+        int from = r0 * h, n = (r1 - r0) * h;
+        if (relu) {
+            VectorActivations.reluBackward(n, hOut, hOff + from, dh, dhOff + from, dPre, dPreOff + from);
+            return;
+        }
+        int yo = hOff + from, go = dhOff + from, oo = dPreOff + from;
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += V) {
+            FloatVector y = FloatVector.fromArray(S, hOut, yo + j);
+            FloatVector.fromArray(S, dh, go + j).mul(oneMinus(y.mul(y))).intoArray(dPre, oo + j);
+        }
+        if (j < n) {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            FloatVector y = FloatVector.fromArray(S, hOut, yo + j, m);
+            FloatVector.fromArray(S, dh, go + j, m).mul(oneMinus(y.mul(y))).intoArray(dPre, oo + j, m);
+        }
+    }
+}

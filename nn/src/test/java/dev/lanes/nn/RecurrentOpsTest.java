@@ -1,0 +1,211 @@
+package dev.lanes.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lanes.kernels.Threads;
+import dev.lanes.nn.RecurrentOps.Cell;
+import dev.lanes.nn.io.Safetensors;
+import dev.lanes.nn.layers.GRU;
+import dev.lanes.nn.layers.GRUCell;
+import dev.lanes.nn.layers.LSTM;
+import dev.lanes.nn.layers.LSTMCell;
+import dev.lanes.nn.layers.RNN;
+import dev.lanes.nn.layers.RNNBase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link RecurrentOps} and the recurrent modules: finite-difference gradients of every input (sequence,
+ * initial states, weights, biases) for each cell in both directions, shapes of every form of input, dropout
+ * between layers, errors that name the shapes, thread-count independence and a safetensors round trip.
+ * The numbers themselves are checked against PyTorch in {@link TorchRecurrentFixturesTest}.
+ */
+class RecurrentOpsTest {
+    /** The output sequence and the final states in one tensor, for GradCheck. */
+    private static Tensor flat(RecurrentOps.LayerOutput r) {
+        Tensor all = Tensor.cat(0, r.output().reshape(-1), r.h().reshape(-1));
+        return r.c() == null ? all : Tensor.cat(0, all, r.c().reshape(-1));
+    }
+
+    private static Tensor param(Generator g, float scale, int... shape) {
+        return Tensor.randn(g, shape).mul(scale).requiresGrad(true);
+    }
+
+    @Test
+    void finiteDifferencesForEveryCellAndDirection() {
+        int steps = 3, batch = 2, in = 3, hidden = 4;
+        for (Cell cell : Cell.values()) {
+            for (boolean reverse : new boolean[] {false, true}) {
+                Generator g = new Generator(cell.ordinal() * 2 + (reverse ? 1 : 0) + 100);
+                int gh = cell.gates() * hidden;
+                Tensor x = param(g, 1f, steps, batch, in), h0 = param(g, 0.5f, batch, hidden);
+                Tensor c0 = cell == Cell.LSTM ? param(g, 0.5f, batch, hidden) : null;
+                Tensor wi = param(g, 0.5f, gh, in), wh = param(g, 0.5f, gh, hidden);
+                Tensor bi = param(g, 0.5f, gh), bh = param(g, 0.5f, gh);
+                if (cell == Cell.LSTM) {
+                    GradCheck.check(t -> flat(RecurrentOps.layer(cell, t[0], t[1], t[2], t[3], t[4], t[5], t[6], reverse)),
+                            x, h0, c0, wi, wh, bi, bh);
+                } else {
+                    // ReLU: a smaller step, so that no nudge crosses the kink at 0 (float noise stays ~1e-4).
+                    double eps = cell == Cell.RNN_RELU ? 1e-3 : 1e-2;
+                    GradCheck.check(t -> flat(RecurrentOps.layer(cell, t[0], t[1], null, t[2], t[3], t[4], t[5], reverse)),
+                            eps, 1e-2, 1e-2, x, h0, wi, wh, bi, bh);
+                }
+            }
+        }
+    }
+
+    @Test
+    void finiteDifferencesThroughAStackedBidirectionalModule() {
+        Generator g = new Generator(5);
+        GRU gru = new GRU(3, 4, 2, true, true, 0f, true, g);
+        Tensor x = param(g, 1f, 2, 3, 3), h0 = param(g, 0.5f, 4, 2, 4);
+        GradCheck.check(t -> {
+            RNNBase.Output o = gru.forward(t[0], t[1]);
+            return Tensor.cat(0, o.output().reshape(-1), o.h().reshape(-1));
+        }, x, h0);
+        LSTM lstm = new LSTM(3, 4, 2, false, false, 0f, true, g);
+        List<Tensor> ps = lstm.parameters();
+        GradCheck.check(t -> lstm.forward(x), ps.toArray(new Tensor[0]));
+    }
+
+    @Test
+    void shapesOfBatchedBatchFirstAndUnbatchedInputs() {
+        Generator g = new Generator(6);
+        LSTM lstm = new LSTM(5, 7, 2, true, true, 0f, true, g);
+        RNNBase.Output o = lstm.forward(Tensor.randn(g, 3, 4, 5), null, null);
+        assertArrayEquals(new int[] {3, 4, 14}, o.output().shape());
+        assertArrayEquals(new int[] {4, 3, 7}, o.h().shape());
+        assertArrayEquals(new int[] {4, 3, 7}, o.c().shape());
+        // Unbatched (T, in) gives what the same sequence gives as a batch of one.
+        LSTM tf = new LSTM(5, 7, 2, true, false, 0f, true, g);
+        Tensor seq = Tensor.randn(g, 4, 5);
+        Tensor h0 = Tensor.randn(g, 4, 7), c0 = Tensor.randn(g, 4, 7);
+        RNNBase.Output u = tf.forward(seq, h0, c0);
+        RNNBase.Output b = tf.forward(seq.unsqueeze(1), h0.unsqueeze(1), c0.unsqueeze(1));
+        assertArrayEquals(new int[] {4, 14}, u.output().shape());
+        assertArrayEquals(new int[] {4, 7}, u.h().shape());
+        assertArrayEquals(b.output().reshape(4, 14).toArray(), u.output().toArray());
+        assertArrayEquals(b.c().reshape(4, 7).toArray(), u.c().toArray());
+        // The last output of the forward direction is h_n of the last layer's forward direction; the reverse
+        // direction's h_n is its output at step 0.
+        float[] out = b.output().toArray(), hn = b.h().toArray();
+        for (int j = 0; j < 7; j++) {
+            assertEquals(out[3 * 14 + j], hn[2 * 7 + j]);
+            assertEquals(out[7 + j], hn[3 * 7 + j]);
+        }
+        GRU gru = new GRU(5, 6);
+        RNNBase.Output go = gru.forward(Tensor.randn(g, 2, 3, 5), null);
+        assertNull(go.c());
+        assertArrayEquals(new int[] {1, 3, 6}, go.h().shape());
+        // Cells: batched and unbatched.
+        LSTMCell cell = new LSTMCell(5, 6);
+        LSTMCell.State s = cell.forward(Tensor.randn(g, 3, 5), null, null);
+        assertArrayEquals(new int[] {3, 6}, s.c().shape());
+        assertArrayEquals(new int[] {6}, new GRUCell(5, 6).forward(Tensor.randn(g, 5)).shape());
+        // An empty batch runs and gives empty outputs.
+        assertArrayEquals(new int[] {2, 0, 6}, gru.forward(Tensor.zeros(2, 0, 5)).shape());
+    }
+
+    @Test
+    void dropoutActsBetweenLayersInTrainingOnly() {
+        Generator init = new Generator(8);
+        LSTM plain = new LSTM(3, 5, 2, true, false, 0f, false, new Generator(9));
+        LSTM dropped = new LSTM(3, 5, 2, true, false, 0.5f, false, new Generator(9));
+        Tensor x = Tensor.randn(init, 4, 2, 3);
+        dropped.eval();
+        assertArrayEquals(plain.forward(x).toArray(), dropped.forward(x).toArray());
+        dropped.train();
+        float[] a = dropped.forward(x).toArray(), b = plain.forward(x).toArray();
+        boolean differs = false;
+        for (int i = 0; i < a.length; i++) {
+            differs |= a[i] != b[i];
+        }
+        assertTrue(differs, "dropout between the layers changed nothing in training mode");
+        assertEquals("LSTM(3, 5, num_layers=2, dropout=0.5)", dropped.toString());
+        assertEquals("RNN(3, 5, nonlinearity='relu', bias=False, batch_first=True, bidirectional=True)",
+                new RNN(3, 5, 1, "relu", false, true, 0f, true, null).toString());
+    }
+
+    @Test
+    void badShapesAreNamed() {
+        LSTM lstm = new LSTM(5, 7, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> lstm.forward(Tensor.zeros(3, 2, 4)));
+        assertTrue(e.getMessage().contains("Expected 5, got 4") && e.getMessage().contains("[3, 2, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> lstm.forward(Tensor.zeros(3, 2, 5), Tensor.zeros(1, 2, 7), null));
+        assertTrue(e.getMessage().contains("[2, 2, 7]") && e.getMessage().contains("[1, 2, 7]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> lstm.forward(Tensor.zeros(3, 2, 5, 1)));
+        assertTrue(e.getMessage().contains("[3, 2, 5, 1]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RNN(3, 4, 1, "sigmoid", true, false, 0f, false, null));
+        assertTrue(e.getMessage().contains("sigmoid"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new GRU(3, 0));
+        assertTrue(e.getMessage().contains("hidden_size"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LSTMCell(3, 4).forward(Tensor.zeros(2, 3),
+                Tensor.zeros(3, 4), null));
+        assertTrue(e.getMessage().contains("[2, 4]") && e.getMessage().contains("[3, 4]"), e.getMessage());
+        Tensor x = Tensor.zeros(2, 3, 4);
+        e = assertThrows(IllegalArgumentException.class, () -> RecurrentOps.layer(Cell.GRU, x, null, null,
+                Tensor.zeros(15, 4), Tensor.zeros(12, 4), null, null, false));
+        assertTrue(e.getMessage().contains("GRU") && e.getMessage().contains("(12, 4)") && e.getMessage().contains("[15, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RecurrentOps.layer(Cell.GRU, x, null, Tensor.zeros(3, 4),
+                Tensor.zeros(12, 4), Tensor.zeros(12, 4), null, null, false));
+        assertTrue(e.getMessage().contains("c0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RecurrentOps.layer(Cell.LSTM, x, null, null,
+                Tensor.zeros(16, 5), Tensor.zeros(16, 4), null, null, false));
+        assertTrue(e.getMessage().contains("(16, 4)") && e.getMessage().contains("[16, 5]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RecurrentOps.layer(Cell.RNN_TANH, Tensor.zeros(0, 3, 4),
+                null, null, Tensor.zeros(4, 4), Tensor.zeros(4, 4), null, null, false));
+        assertTrue(e.getMessage().contains("[0, 3, 4]"), e.getMessage());
+    }
+
+    @Test
+    void sameBitsOnOneAndTwoThreads() {
+        Generator g = new Generator(10);
+        LSTM lstm = new LSTM(32, 128, 1, true, true, 0f, true, g);
+        Tensor x = Tensor.randn(g, 32, 3, 32).requiresGrad(true);
+        float[][] one = run(lstm, x, 1), two = run(lstm, x, 2);
+        for (int i = 0; i < one.length; i++) {
+            assertArrayEquals(one[i], two[i], "result " + i);
+        }
+    }
+
+    private static float[][] run(LSTM lstm, Tensor x, int threads) {
+        int before = Threads.count();
+        Threads.setCount(threads);
+        try {
+            lstm.zeroGrad();
+            x.zeroGrad();
+            Tensor y = lstm.forward(x);
+            y.mul(y).sum().backward();
+            return new float[][] {y.toArray(), x.grad().toArray(), lstm.parameters().get(1).grad().toArray()};
+        } finally {
+            Threads.setCount(before);
+        }
+    }
+
+    @Test
+    void stateDictRoundTripsThroughSafetensors(@TempDir Path dir) throws IOException {
+        Generator g = new Generator(11);
+        GRU a = new GRU(4, 5, 2, true, false, 0f, true, g);
+        GRU b = new GRU(4, 5, 2, true, false, 0f, true, new Generator(12));
+        Path file = dir.resolve("gru.safetensors");
+        Safetensors.saveModel(file, a);
+        assertTrue(Files.size(file) > 0);
+        var keys = Safetensors.loadModel(file, b, true);
+        assertTrue(keys.missingKeys().isEmpty() && keys.unexpectedKeys().isEmpty());
+        Tensor x = Tensor.randn(g, 3, 2, 4);
+        assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray());
+        assertTrue(a.stateDict().containsKey("bias_hh_l1_reverse"));
+        assertFalse(a.stateDict().containsKey("weight_ih_l2"));
+    }
+}

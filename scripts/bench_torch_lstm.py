@@ -1,0 +1,40 @@
+"""PyTorch 2.x CPU timings of nn.LSTM(64, 256) over 100 steps at batch 32 (time first), the workload of
+LstmBenchmark in jmh/: forward + backward of a fixed random upstream gradient (parameter gradients zeroed
+first, the input needs no gradient), and the forward in no_grad, with 1 and 2 threads. Prints one JSON line
+per case: {"case", "threads", "ms", "seq_per_s"}. Run it under the benchmark lock:
+    MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=1073741824 \\
+        flock /tmp/lanes-bench.lock python3 scripts/bench_torch_lstm.py
+"""
+import json
+import torch
+
+from torch_timing import median_seconds
+
+INPUT, HIDDEN, STEPS, BATCH = 64, 256, 100, 32
+
+
+def main():
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(INPUT, HIDDEN)
+    x = torch.randn(STEPS, BATCH, INPUT)
+    dy = torch.randn(STEPS, BATCH, HIDDEN)
+
+    def fwd_bwd():
+        lstm.zero_grad(set_to_none=False)
+        out, _ = lstm(x)
+        out.backward(dy)
+
+    def fwd():
+        with torch.no_grad():
+            lstm(x)
+
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for case, fn in (("forward_backward", fwd_bwd), ("forward", fwd)):
+            s = median_seconds(fn, seconds=3.0, warmup=5, min_samples=10)
+            print(json.dumps({"case": case, "threads": threads, "ms": round(s * 1e3, 2),
+                              "seq_per_s": round(BATCH / s, 1), "torch": torch.__version__}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

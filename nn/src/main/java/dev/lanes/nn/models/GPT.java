@@ -226,8 +226,8 @@ public final class GPT extends Module {
 
     /**
      * Appends {@code maxNewTokens} tokens to {@code prompt} (batch 1) with the KV cache and returns the prompt
-     * followed by the new tokens. Sampling draws from {@code generator} once per token (not at all when greedy);
-     * the model is used in evaluation mode without autograd.
+     * followed by the new tokens. Sampling draws from {@code generator} (null: the default generator) once per
+     * token (not at all when greedy); the model is used in evaluation mode without autograd.
      */
     public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, Generator generator) {
         return generate(prompt, maxNewTokens, sampler, generator, newCache());

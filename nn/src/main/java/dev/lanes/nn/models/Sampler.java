@@ -64,8 +64,8 @@ public final class Sampler {
     }
 
     /**
-     * Draws a token index from {@code logits[off .. off + n)}; uses {@code generator} once unless the
-     * temperature is 0.
+     * Draws a token index from {@code logits[off .. off + n)}; uses {@code generator} (null: the default
+     * generator, as elsewhere in Lanes) once unless the temperature is 0.
      */
     public int sample(float[] logits, int off, int n, Generator generator) {
         checkLogits("Sampler.sample", logits, off, n);
@@ -80,7 +80,7 @@ public final class Sampler {
         }
         float[] p = scratch(n);
         distribution(logits, off, n, p, 0);
-        float u = generator.nextFloat();
+        float u = (generator == null ? Generator.defaultGenerator() : generator).nextFloat();
         // Inverse CDF over the token order; p sums to 1 up to rounding, so the last token with p > 0 is the fallback.
         double cumulative = 0;
         int last = 0;

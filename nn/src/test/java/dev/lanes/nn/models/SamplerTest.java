@@ -116,6 +116,15 @@ class SamplerTest {
     }
 
     @Test
+    void aNullGeneratorMeansTheDefaultGenerator() {
+        float[] logits = {0.1f, 2f, -1f, 0.5f};
+        Generator.manualSeed(11);
+        int withNull = new Sampler(1, 0, 1).sample(logits, 0, 4, null);
+        Generator.manualSeed(11);
+        assertEquals(withNull, new Sampler(1, 0, 1).sample(logits, 0, 4, Generator.defaultGenerator()));
+    }
+
+    @Test
     void nanLogitsAndRowsOutsideTheArrayAreRefused() {
         float[] nan = {0.5f, Float.NaN, 1f};
         for (Sampler s : new Sampler[] {Sampler.greedy(), new Sampler(1, 0, 1), new Sampler(0.7, 2, 0.9)}) {

@@ -10,7 +10,6 @@ import dev.lanes.nn.Tensor;
 import dev.lanes.nn.io.Safetensors;
 import dev.lanes.nn.models.GPT;
 import dev.lanes.nn.models.Sampler;
-import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -273,6 +273,59 @@ class RecurrentTest {
         assertSameBits("gru h", hy[0], hy[1]);
     }
 
+    /**
+     * Once warm, a step allocates (almost) nothing: a recurrent layer calls these once per time step, so
+     * anything allocated per call is garbage per step. This catches scratch allocated per call (the LSTM
+     * backward's tanh(c) block once was, 8 KB a step here) and vectors that C2 fails to keep in registers
+     * (~100 bytes per vector; the passes exist to keep them unboxed). Batch 8, hidden 256: one thread.
+     */
+    @Test
+    void stepsAllocateNothingBigOnceWarm() throws ReflectiveOperationException {
+        // Through reflection, as AttentionTest: the kernels module does not read java.management.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        Class<?> bean = Class.forName("com.sun.management.ThreadMXBean");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dev.lanes.kernels.internal.KernelProvider.get().vectorized() && bean.isInstance(mx)
+                        && (boolean) bean.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
+                "vector kernels and per-thread allocation counts");
+        java.lang.reflect.Method allocated = bean.getMethod("getThreadAllocatedBytes", long.class);
+        long thread = Thread.currentThread().threadId();
+        Random r = new Random(6);
+        int b = 8, h = 256, n = b * h;
+        Lstm p = Lstm.random(r, b, h);
+        float[] gates = new float[4 * n], c = new float[n], hy = new float[n], dg = new float[4 * n], dcp = new float[n];
+        float[] xg3 = span(r, 3 * n, -2f, 2f), hg3 = span(r, 3 * n, -2f, 2f), hp = span(r, n, -1f, 1f);
+        float[] dxg = new float[3 * n], dhg = new float[3 * n], dhp = new float[n];
+        Runnable[] steps = {
+            () -> Recurrent.lstmForward(b, h, p.xg, OFFSET, p.hg, OFFSET, p.cPrev, OFFSET, gates, 0, c, 0, hy, 0),
+            () -> Recurrent.lstmBackward(b, h, gates, 0, p.cPrev, OFFSET, c, 0, p.dh, OFFSET, p.dc, OFFSET, dg, 0, dcp, 0),
+            () -> Recurrent.lstmBackward(b, h, gates, 0, p.cPrev, OFFSET, c, 0, p.dh, OFFSET, null, 0, dg, 0, dcp, 0),
+            () -> Recurrent.gruForward(b, h, xg3, OFFSET, hg3, OFFSET, hp, OFFSET, gates, 0, hy, 0),
+            () -> Recurrent.gruBackward(b, h, gates, 0, hp, OFFSET, p.dh, OFFSET, dxg, 0, dhg, 0, dhp, 0),
+        };
+        String[] names = {"lstmForward", "lstmBackward", "lstmBackward (dc null)", "gruForward", "gruBackward"};
+        KernelTesting.withThreads(1, () -> {
+            try {
+                for (int s = 0; s < steps.length; s++) {
+                    long perCall = Long.MAX_VALUE;
+                    // Rounds of 50 calls until under the bound, for up to 5 s: C2 needs a second or more on a busy
+                    // machine (2000 calls were not enough); a kernel that allocates or boxes stays above it.
+                    long deadline = System.nanoTime() + 5_000_000_000L;
+                    for (int round = 0; perCall >= 2048 && System.nanoTime() < deadline; round++) {
+                        long b0 = (long) allocated.invoke(mx, thread);
+                        for (int i = 0; i < 50; i++) {
+                            steps[s].run();
+                        }
+                        perCall = ((long) allocated.invoke(mx, thread) - b0) / 50;
+                    }
+                    assertTrue(perCall < 2048, names[s] + ": allocated " + perCall + " bytes a call");
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
     private static float[][] lstmStep(Lstm p, int threads) {
         int n = p.b * p.h;
         float[] gates = output(4 * n), c = output(n), hy = output(n), dg = output(4 * n), dcp = output(n);

@@ -21,7 +21,8 @@ import dev.lanes.kernels.Attention;
  * <p>The attention itself is the fused {@link Attention} kernel, exactly as {@link F#scaledDotProductAttention}
  * runs it. (An earlier version materialised the weights and used batched GEMM + softmax at GPT sizes; once
  * the fused kernel was register-blocked it became faster at those sizes too: 12 against 17 ms for forward +
- * backward at B 16, 4 heads, T 128, head size 64, one thread.)
+ * backward at B 16, 4 heads, T 128, head size 64, one thread, on a 2 vCPU AMD EPYC Zen 5 with AVX-512 and
+ * JDK 25; how it was measured is in docs/sequence-models.md, "Profile of the training step".)
  */
 public final class PackedAttention {
     private PackedAttention() {}

@@ -93,6 +93,7 @@ public class GptBenchmark {
 
     @Benchmark
     public Tensor forward() {
+        model.eval(); // trainStep leaves the shared model in training mode; this is the inference forward
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return model.forward(idx);
         }

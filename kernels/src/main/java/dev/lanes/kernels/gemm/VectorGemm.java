@@ -5,7 +5,6 @@ import dev.lanes.kernels.Threads;
 import dev.lanes.kernels.internal.VectorMath;
 import dev.lanes.kernels.ops.VectorActivations;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**

@@ -19,6 +19,13 @@ import jdk.incubator.vector.VectorMask;
 public final class VectorRecurrent {
     private static final int V = S.length();
 
+    /**
+     * Per thread, grown on demand and kept: {@code tanh(c)} of the rows an LSTM backward step differentiates,
+     * and a row of zeros for a null {@code dc} (never written). The backward runs once per time step, so
+     * allocating them per call would allocate per step.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
     private VectorRecurrent() {}
 
     public static void lstmForward(int r0, int r1, int h, float[] xg, int xgOff, float[] hg, int hgOff,
@@ -99,11 +106,15 @@ public final class VectorRecurrent {
                                     float[] c, int cOff, float[] dh, int dhOff, float[] dc, int dcOff,
                                     float[] dGates, int dGatesOff, float[] dcPrev, int dcPrevOff) {
         int w = 4 * h, rows = r1 - r0, s = r0 * h;
+        float[][] scratch = SCRATCH.get();
         // A null dc (no gradient into the last cell state) reads a row of zeros for every row (stride 0).
-        float[] zeros = dc == null ? new float[h] : null;
+        float[] zeros = null;
+        if (dc == null) {
+            zeros = scratch[1] = scratch[1].length >= h ? scratch[1] : new float[h];
+        }
         // tanh(c) goes through a scratch block first: with the polynomial inlined into the gradient loop, the
         // loop is too large for C2 to keep its vectors unboxed (48 MB allocated per 100 steps).
-        float[] tanhC = new float[rows * h];
+        float[] tanhC = scratch[0] = scratch[0].length >= rows * h ? scratch[0] : new float[rows * h];
         tanh(rows, h, c, cOff + s, tanhC, 0);
         lstmBackwardRows(rows, h, gates, gatesOff + r0 * w, cPrev, cPrevOff + s, tanhC, 0, dh, dhOff + s,
                 dc == null ? zeros : dc, dc == null ? 0 : dcOff + s, dc == null ? 0 : h, dGates, dGatesOff + r0 * w,

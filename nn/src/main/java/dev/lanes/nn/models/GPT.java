@@ -226,8 +226,8 @@ public final class GPT extends Module {
 
     /**
      * Appends {@code maxNewTokens} tokens to {@code prompt} (batch 1) with the KV cache and returns the prompt
-     * followed by the new tokens. Sampling draws from {@code generator} once per token (not at all when greedy);
-     * the model is used in evaluation mode without autograd.
+     * followed by the new tokens. Sampling draws from {@code generator} (null: the default generator) once per
+     * token (not at all when greedy); the model is used in evaluation mode without autograd.
      */
     public int[] generate(int[] prompt, int maxNewTokens, Sampler sampler, Generator generator) {
         return generate(prompt, maxNewTokens, sampler, generator, newCache());
@@ -473,8 +473,9 @@ public final class GPT extends Module {
                     }
                 }
                 for (int hh = 0; hh < h; hh++) {
-                    // Causal attention over the prompt as GEMM + softmax + GEMM (faster than the fused kernel
-                    // for prompts up to a block; see PackedAttention).
+                    // Causal attention over the prompt as GEMM + softmax + GEMM, reading each head's keys and
+                    // values in place in the cache. (Not measured against the fused kernel for this forward-only
+                    // pass; PackedAttention found the fused kernel faster for training at T 128.)
                     Gemm.sgemm(false, true, n, n, hd, scale, pq, hh * n * hd, hd, kc, hh * bs * hd, hd, 0f, ps, 0, n);
                     for (int i = 0; i < n - 1; i++) {
                         Arrays.fill(ps, i * n + i + 1, (i + 1) * n, Float.NEGATIVE_INFINITY);

@@ -64,13 +64,11 @@ public final class Sampler {
     }
 
     /**
-     * Draws a token index from {@code logits[off .. off + n)}; uses {@code generator} once unless the
-     * temperature is 0.
+     * Draws a token index from {@code logits[off .. off + n)}; uses {@code generator} (null: the default
+     * generator, as elsewhere in Lanes) once unless the temperature is 0.
      */
     public int sample(float[] logits, int off, int n, Generator generator) {
-        if (n <= 0) {
-            throw new IllegalArgumentException("Sampler.sample: needs at least one logit, got n = " + n);
-        }
+        checkLogits("Sampler.sample", logits, off, n);
         if (temperature == 0) {
             int best = 0;
             for (int i = 1; i < n; i++) {
@@ -82,7 +80,7 @@ public final class Sampler {
         }
         float[] p = scratch(n);
         distribution(logits, off, n, p, 0);
-        float u = generator.nextFloat();
+        float u = (generator == null ? Generator.defaultGenerator() : generator).nextFloat();
         // Inverse CDF over the token order; p sums to 1 up to rounding, so the last token with p > 0 is the fallback.
         double cumulative = 0;
         int last = 0;
@@ -105,6 +103,11 @@ public final class Sampler {
     public void distribution(float[] logits, int off, int n, float[] probs, int probsOff) {
         if (temperature == 0) {
             throw new IllegalArgumentException("Sampler.distribution: temperature 0 is greedy decoding, it has no distribution");
+        }
+        checkLogits("Sampler.distribution", logits, off, n);
+        if (probs == null || probsOff < 0 || (long) probsOff + n > probs.length) {
+            throw new IllegalArgumentException("Sampler.distribution: probs must hold n = " + n + " values from probsOff = "
+                    + probsOff + ", got " + (probs == null ? "null" : "an array of " + probs.length));
         }
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
@@ -149,6 +152,25 @@ public final class Sampler {
                 above += pi;
             }
             softmaxInPlace(probs, probsOff, n, probs[probsOff + top]);
+        }
+    }
+
+    /**
+     * The row must lie inside the array and hold no NaN: a NaN logit would otherwise turn the whole
+     * distribution into NaN and {@link #sample} would silently return token 0 (or, greedy, skip the NaN).
+     */
+    private static void checkLogits(String who, float[] logits, int off, int n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException(who + ": needs at least one logit, got n = " + n);
+        }
+        if (logits == null || off < 0 || (long) off + n > logits.length) {
+            throw new IllegalArgumentException(who + ": logits must hold n = " + n + " values from off = " + off + ", got "
+                    + (logits == null ? "null" : "an array of " + logits.length));
+        }
+        for (int i = 0; i < n; i++) {
+            if (Float.isNaN(logits[off + i])) {
+                throw new IllegalArgumentException(who + ": logit " + i + " (array index " + (off + i) + ") is NaN");
+            }
         }
     }
 

@@ -114,4 +114,26 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new Sampler(Double.NaN, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Sampler.greedy().sample(new float[0], 0, 0, new Generator(1)));
     }
+
+    @Test
+    void aNullGeneratorMeansTheDefaultGenerator() {
+        float[] logits = {0.1f, 2f, -1f, 0.5f};
+        Generator.manualSeed(11);
+        int withNull = new Sampler(1, 0, 1).sample(logits, 0, 4, null);
+        Generator.manualSeed(11);
+        assertEquals(withNull, new Sampler(1, 0, 1).sample(logits, 0, 4, Generator.defaultGenerator()));
+    }
+
+    @Test
+    void nanLogitsAndRowsOutsideTheArrayAreRefused() {
+        float[] nan = {0.5f, Float.NaN, 1f};
+        for (Sampler s : new Sampler[] {Sampler.greedy(), new Sampler(1, 0, 1), new Sampler(0.7, 2, 0.9)}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> s.sample(nan, 0, 3, new Generator(1)));
+            assertTrue(e.getMessage().contains("Sampler.sample") && e.getMessage().contains("NaN"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> s.sample(new float[4], 2, 3, new Generator(1)));
+            assertTrue(e.getMessage().contains("off = 2") && e.getMessage().contains("4"), e.getMessage());
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 1).distribution(new float[3], 0, 3, new float[2], 0));
+        assertTrue(e.getMessage().contains("probs"), e.getMessage());
+    }
 }

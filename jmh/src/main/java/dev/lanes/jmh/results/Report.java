@@ -257,14 +257,7 @@ public final class Report {
                 out.print(report);
             } else {
                 String existing = Files.exists(target) ? Files.readString(target) : "";
-                Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".tmp");
-                try {
-                    Files.writeString(tmp, splice(existing, report));
-                    Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(tmp); // gone after a successful move; left behind by a failed write otherwise
-                }
+                AtomicWrite.write(target, splice(existing, report).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 out.println("report: wrote " + target + (links.isEmpty() ? "" : " and " + links.size() + " chart(s) in " + chartDir));
             }
             return 0;

@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,7 +120,7 @@ public record ResultsFile(Path path, Environment environment, List<BenchmarkResu
 
     /**
      * Writes JMH's results ({@code jmhJson}, the file JMH wrote with {@code -rf json}) with the environment, in
-     * the Lanes form, to {@code out}: through a temporary file and a rename, so a reader never sees half a file.
+     * the Lanes form, to {@code out}, whole or not at all.
      */
     public static void write(Path out, Environment environment, Path jmhJson) throws IOException {
         JsonNode benchmarks = JSON.readTree(jmhJson.toFile());
@@ -134,18 +131,6 @@ public record ResultsFile(Path path, Environment environment, List<BenchmarkResu
         root.put("format", FORMAT);
         root.set("environment", environment.toJson());
         root.set("benchmarks", (ArrayNode) benchmarks);
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, out.getFileName() + ".", ".tmp");
-        try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            try {
-                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicWrite.write(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 }

@@ -282,6 +282,9 @@ public final class F {
         if (!(dropoutP >= 0 && dropoutP <= 1)) {
             throw new IllegalArgumentException(op + ": dropout_p must be in [0, 1], got " + dropoutP);
         }
+        if (scale != null && !Float.isFinite(scale)) {
+            throw new IllegalArgumentException(op + ": scale must be finite, got " + scale);
+        }
         float s = scale == null ? Attention.defaultScale(e) : scale;
         int bh = Shapes.numel(lead);
         float[] maskData = null;

@@ -104,6 +104,10 @@ class AttentionOpsTest {
         var m = assertThrows(IllegalArgumentException.class,
                 () -> F.scaledDotProductAttention(q, k, Tensor.zeros(2, 6, 4), Tensor.zeros(4, 6)));
         assertTrue(m.getMessage().contains("attn_mask"), m.getMessage());
+        Tensor v4 = Tensor.zeros(2, 6, 4);
+        var sc = assertThrows(IllegalArgumentException.class,
+                () -> F.scaledDotProductAttention(q, k, v4, null, 0f, false, Float.NaN, false, null));
+        assertTrue(sc.getMessage().contains("scale must be finite"), sc.getMessage());
     }
 
     @Test

@@ -167,10 +167,15 @@ public final class Sampler {
             throw new IllegalArgumentException(who + ": logits must hold n = " + n + " values from off = " + off + ", got "
                     + (logits == null ? "null" : "an array of " + logits.length));
         }
+        boolean anyFinite = false;
         for (int i = 0; i < n; i++) {
             if (Float.isNaN(logits[off + i])) {
                 throw new IllegalArgumentException(who + ": logit " + i + " (array index " + (off + i) + ") is NaN");
             }
+            anyFinite |= logits[off + i] != Float.NEGATIVE_INFINITY;
+        }
+        if (n > 0 && !anyFinite) { // softmax would be 0/0 everywhere: no token can be drawn
+            throw new IllegalArgumentException(who + ": all " + n + " logits are -inf; no token can be drawn");
         }
     }
 

@@ -135,5 +135,10 @@ class SamplerTest {
         }
         var e = assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 1).distribution(new float[3], 0, 3, new float[2], 0));
         assertTrue(e.getMessage().contains("probs"), e.getMessage());
+        float[] none = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (Sampler s : new Sampler[] {Sampler.greedy(), new Sampler(1, 0, 1)}) {
+            e = assertThrows(IllegalArgumentException.class, () -> s.sample(none, 0, 2, new Generator(1)));
+            assertTrue(e.getMessage().contains("all 2 logits are -inf"), e.getMessage());
+        }
     }
 }

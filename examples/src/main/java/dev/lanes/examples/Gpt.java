@@ -122,25 +122,12 @@ public final class Gpt {
         GPT model = new GPT(config, new Generator(seed));
         System.out.printf(Locale.ROOT, "%s, %.2fM parameters%n", config, model.parameterCount() / 1e6);
         // nanoGPT: weight decay on 2-D tensors (matrices, embeddings), none on biases and LayerNorm weights.
-        List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
-        for (Tensor p : model.parameters()) {
-            (p.dim() >= 2 ? decay : noDecay).add(p);
-        }
-        AdamW optimizer = new AdamW(decay, lr).betas(0.9, 0.99).weightDecay(0.1);
-        optimizer.addParamGroup(ParamGroup.of(noDecay).set("weight_decay", 0));
+        AdamW optimizer = optimizer(model, lr);
         if (resume != null) {
             Safetensors.loadModel(resume, model, true);
             startStep = Integer.parseInt(Safetensors.load(resume).metadata().getOrDefault("step", "0"));
-            Path optim = optimizerFile(resume);
-            if (Files.exists(optim)) {
-                SafetensorsFile f = Safetensors.load(optim);
-                Map<String, Tensor> t = new LinkedHashMap<>();
-                for (String name : f.names()) {
-                    t.put(name, f.tensor(name));
-                }
-                optimizer.loadStateDict(OptimizerState.fromTensors(t, f.metadata()));
-            }
-            System.out.println("resumed from " + resume + " at step " + startStep + (Files.exists(optim) ? " with its optimizer state" : ""));
+            boolean withState = loadOptimizerState(resume, startStep, optimizer);
+            System.out.println("resumed from " + resume + " at step " + startStep + (withState ? " with its optimizer state" : ""));
         }
 
         LRScheduler schedule = warmup == 0 ? new CosineAnnealingLR(optimizer, steps, minLr)
@@ -271,8 +258,52 @@ public final class Gpt {
         meta.put("step", String.valueOf(step));
         meta.put("val_loss", String.valueOf(valLoss));
         OptimizerState s = optimizer.stateDict();
-        Safetensors.save(optimizerFile(checkpoint), s.tensors(), s.metadata());
+        // Two files, each written atomically; the step in both tells a matching pair from one a crash split.
+        Map<String, String> optimMeta = new LinkedHashMap<>(s.metadata());
+        optimMeta.put(CHECKPOINT_STEP, String.valueOf(step));
+        Safetensors.save(optimizerFile(checkpoint), s.tensors(), optimMeta);
         Safetensors.saveModel(checkpoint, model, meta);
+    }
+
+    /** The metadata key of the optimizer file that names the model checkpoint's step it belongs to. */
+    static final String CHECKPOINT_STEP = "checkpoint_step";
+
+    /** AdamW as the example trains: weight decay 0.1 on matrices and embeddings, none on biases and norms. */
+    static AdamW optimizer(GPT model, double lr) {
+        List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            (p.dim() >= 2 ? decay : noDecay).add(p);
+        }
+        AdamW optimizer = new AdamW(decay, lr).betas(0.9, 0.99).weightDecay(0.1);
+        optimizer.addParamGroup(ParamGroup.of(noDecay).set("weight_decay", 0));
+        return optimizer;
+    }
+
+    /**
+     * Loads the optimizer state saved next to {@code checkpoint} when it belongs to the model saved at
+     * {@code step}; returns false (and says why) when there is none, or when it is from another step, as after
+     * a crash between writing the two files, so that a resume never pairs weights with another step's moments.
+     */
+    static boolean loadOptimizerState(Path checkpoint, int step, AdamW optimizer) throws IOException {
+        Path optim = optimizerFile(checkpoint);
+        if (!Files.exists(optim)) {
+            return false;
+        }
+        SafetensorsFile f = Safetensors.load(optim);
+        Map<String, String> meta = new LinkedHashMap<>(f.metadata());
+        String savedStep = meta.remove(CHECKPOINT_STEP);
+        if (!String.valueOf(step).equals(savedStep)) {
+            System.out.println("not loading " + optim + ": its optimizer state is from "
+                    + (savedStep == null ? "an unrecorded step" : "step " + savedStep) + ", the model from step " + step
+                    + " (an interrupted save?); the optimizer starts afresh");
+            return false;
+        }
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        for (String name : f.names()) {
+            t.put(name, f.tensor(name));
+        }
+        optimizer.loadStateDict(OptimizerState.fromTensors(t, meta));
+        return true;
     }
 
     /** Where the optimizer state of a checkpoint lives: next to it, with {@code .optim} appended. */

@@ -2,6 +2,7 @@ package dev.lanes.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,10 +72,15 @@ class GptTest {
         assertTrue(model.forward(idx).numel() == 5 * 256);
 
         // --resume continues at step 90 with the optimizer state, for 10 more steps.
+        Path optimAt90 = Files.copy(Gpt.optimizerFile(ckpt), dir.resolve("optim-90"));
+        assertTrue(Gpt.loadOptimizerState(ckpt, 90, Gpt.optimizer(model, 1e-3)));
         Gpt.Result resumed = Gpt.run(args("--steps", "100", "--resume", ckpt.toString()));
         assertEquals(10, resumed.steps());
         assertEquals("100", Safetensors.load(ckpt).metadata().get("step"));
         assertTrue(resumed.trainLoss() < 3.5, "resumed loss " + resumed.trainLoss());
+        // A pair split by a crash (step-100 weights, step-90 optimizer state) is detected: the state is not loaded.
+        Files.copy(optimAt90, Gpt.optimizerFile(ckpt), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertFalse(Gpt.loadOptimizerState(ckpt, 100, Gpt.optimizer(model, 1e-3)));
     }
 
     private static dev.lanes.nn.data.TextDataset text32() throws Exception {

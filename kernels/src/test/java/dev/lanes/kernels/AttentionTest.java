@@ -470,9 +470,12 @@ class AttentionTest {
                 float[] o = new float[p.qSize()], lse = new float[bh * tq], dq = new float[p.qSize()];
                 float[] dk = new float[p.kSize()], dv = new float[p.kSize()];
                 long[] perCall = new long[2];
-                // Rounds of 20 calls until both are under the bound (C2 may take a while to compile every
-                // path); a C2-compiled kernel that boxes keeps allocating in every round.
-                for (int round = 0; round < 40 && !(round > 0 && perCall[0] < 2048 && perCall[1] < 2048); round++) {
+                // Rounds of 20 calls until both are under the bound, for up to 15 s: C2 may take a while to
+                // compile every path when the build keeps both cores busy (40 fixed rounds were once too few at
+                // 128 bits); a C2-compiled kernel that boxes keeps allocating in every round.
+                long deadline = System.nanoTime() + 15_000_000_000L;
+                for (int round = 0; System.nanoTime() < deadline && !(round > 0 && perCall[0] < 2048 && perCall[1] < 2048);
+                        round++) {
                     int calls = 20;
                     long b0 = (long) allocated.invoke(mx, thread);
                     for (int i = 0; i < calls; i++) {

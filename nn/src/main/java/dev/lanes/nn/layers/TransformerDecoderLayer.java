@@ -1,6 +1,5 @@
 package dev.lanes.nn.layers;
 
-import dev.lanes.kernels.Activation;
 import dev.lanes.nn.Tensor;
 
 /**
@@ -16,9 +15,8 @@ public class TransformerDecoderLayer extends Module {
     private final int dModel, nhead;
     private final TransformerOptions options;
     private final MultiheadAttention selfAttn, multiheadAttn;
-    private final Linear linear1, linear2;
-    private final SwiGLU feedForward;
-    private final Dropout dropout, dropout1, dropout2, dropout3;
+    private final TransformerFeedForward feedForward;
+    private final Dropout dropout1, dropout2, dropout3;
     private final Module norm1, norm2, norm3;
 
     /** PyTorch's defaults. */
@@ -42,17 +40,7 @@ public class TransformerDecoderLayer extends Module {
         selfAttn = registerModule("self_attn", new MultiheadAttention(dModel, nhead, o.dropout, o.bias, o.batchFirst, kv, o.generator));
         multiheadAttn = registerModule("multihead_attn",
                 new MultiheadAttention(dModel, nhead, o.dropout, o.bias, o.batchFirst, kv, o.generator));
-        if (o.feedForward == TransformerOptions.FeedForward.MLP) {
-            Activation act = o.activation.equals("gelu") ? Activation.GELU : Activation.RELU;
-            linear1 = registerModule("linear1", new PrintedAsLinear("Linear", dModel, o.dimFeedforward, o.bias, act, o.generator));
-            dropout = registerModule("dropout", new Dropout(o.dropout, o.generator));
-            linear2 = registerModule("linear2", new Linear(o.dimFeedforward, dModel, o.bias, Activation.IDENTITY, o.generator));
-            feedForward = null;
-        } else {
-            linear1 = linear2 = null;
-            dropout = null;
-            feedForward = registerModule("feed_forward", new SwiGLU(dModel, o.dimFeedforward, o.bias, o.generator));
-        }
+        feedForward = new TransformerFeedForward(this, dModel, o);
         norm1 = registerModule("norm1", o.newNorm(dModel));
         norm2 = registerModule("norm2", o.newNorm(dModel));
         norm3 = registerModule("norm3", o.newNorm(dModel));
@@ -101,8 +89,7 @@ public class TransformerDecoderLayer extends Module {
     }
 
     private Tensor feedForwardBlock(Tensor x) {
-        Tensor h = feedForward != null ? feedForward.forward(x) : linear2.forward(dropout.forward(linear1.forward(x)));
-        return dropout3.forward(h);
+        return dropout3.forward(feedForward.forward(x));
     }
 
     /** A new layer with the same configuration and a copy of the parameters ({@code copy.deepcopy}). */

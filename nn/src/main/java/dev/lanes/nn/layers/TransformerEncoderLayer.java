@@ -1,6 +1,5 @@
 package dev.lanes.nn.layers;
 
-import dev.lanes.kernels.Activation;
 import dev.lanes.nn.Tensor;
 
 /**
@@ -19,9 +18,8 @@ public class TransformerEncoderLayer extends Module {
     private final int dModel, nhead;
     private final TransformerOptions options;
     private final MultiheadAttention selfAttn;
-    private final Linear linear1, linear2;
-    private final SwiGLU feedForward;
-    private final Dropout dropout, dropout1, dropout2;
+    private final TransformerFeedForward feedForward;
+    private final Dropout dropout1, dropout2;
     private final Module norm1, norm2;
 
     /** PyTorch's defaults. */
@@ -43,17 +41,7 @@ public class TransformerEncoderLayer extends Module {
         this.options = o;
         int kv = o.numKvHeads == 0 ? nhead : o.numKvHeads;
         selfAttn = registerModule("self_attn", new MultiheadAttention(dModel, nhead, o.dropout, o.bias, o.batchFirst, kv, o.generator));
-        if (o.feedForward == TransformerOptions.FeedForward.MLP) {
-            Activation act = o.activation.equals("gelu") ? Activation.GELU : Activation.RELU;
-            linear1 = registerModule("linear1", new PrintedAsLinear("Linear", dModel, o.dimFeedforward, o.bias, act, o.generator));
-            dropout = registerModule("dropout", new Dropout(o.dropout, o.generator));
-            linear2 = registerModule("linear2", new Linear(o.dimFeedforward, dModel, o.bias, Activation.IDENTITY, o.generator));
-            feedForward = null;
-        } else {
-            linear1 = linear2 = null;
-            dropout = null;
-            feedForward = registerModule("feed_forward", new SwiGLU(dModel, o.dimFeedforward, o.bias, o.generator));
-        }
+        feedForward = new TransformerFeedForward(this, dModel, o);
         norm1 = registerModule("norm1", o.newNorm(dModel));
         norm2 = registerModule("norm2", o.newNorm(dModel));
         dropout1 = registerModule("dropout1", new Dropout(o.dropout, o.generator));
@@ -88,8 +76,7 @@ public class TransformerEncoderLayer extends Module {
     }
 
     private Tensor feedForwardBlock(Tensor x) {
-        Tensor h = feedForward != null ? feedForward.forward(x) : linear2.forward(dropout.forward(linear1.forward(x)));
-        return dropout2.forward(h);
+        return dropout2.forward(feedForward.forward(x));
     }
 
     /**

@@ -449,18 +449,8 @@ class AttentionTest {
      * head's T = 128, d = 64), one query against 500 keys (generation with a KV cache) and d = 80.
      */
     @Test
-    void allocatesNothingBigOnceWarm() throws ReflectiveOperationException {
-        // Through reflection: the kernels module does not read java.management, and a test compiled into it
-        // could not name ManagementFactory; core reflection does not need readability.
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        Class<?> bean = Class.forName("com.sun.management.ThreadMXBean");
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                dev.lanes.kernels.internal.KernelProvider.get().vectorized() && bean.isInstance(mx)
-                        && (boolean) bean.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
-                "vector kernels and per-thread allocation counts");
-        java.lang.reflect.Method allocated = bean.getMethod("getThreadAllocatedBytes", long.class);
+    void allocatesNothingBigOnceWarm() {
         int[][] shapes = {{2, 2 * Attention.TILE, 2 * Attention.TILE, 64}, {4, 1, 500, 64}, {3, 70, 90, 80}};
-        long thread = Thread.currentThread().threadId();
         int before = Threads.count();
         Threads.setCount(1);
         try {
@@ -469,28 +459,13 @@ class AttentionTest {
                 Problem p = problem(new Random(1), bh, tq, tk, d, tq > 1, 0);
                 float[] o = new float[p.qSize()], lse = new float[bh * tq], dq = new float[p.qSize()];
                 float[] dk = new float[p.kSize()], dv = new float[p.kSize()];
-                long[] perCall = new long[2];
-                // Rounds of 20 calls until both are under the bound, for up to 15 s: C2 may take a while to
-                // compile every path when the build keeps both cores busy (40 fixed rounds were once too few at
-                // 128 bits); a C2-compiled kernel that boxes keeps allocating in every round.
-                long deadline = System.nanoTime() + 15_000_000_000L;
-                for (int round = 0; System.nanoTime() < deadline && !(round > 0 && perCall[0] < 2048 && perCall[1] < 2048);
-                        round++) {
-                    int calls = 20;
-                    long b0 = (long) allocated.invoke(mx, thread);
-                    for (int i = 0; i < calls; i++) {
-                        Attention.forward(bh, tq, tk, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, p.causal, p.scale,
-                                o, 0, lse, 0);
-                    }
-                    long b1 = (long) allocated.invoke(mx, thread);
-                    for (int i = 0; i < calls; i++) {
-                        Attention.backward(bh, tq, tk, d, p.q, OFF, p.k, OFF, p.v, OFF, null, 0, 0, p.causal, p.scale,
-                                o, 0, lse, 0, p.dOut, OFF, dq, 0, dk, 0, dv, 0);
-                    }
-                    long b2 = (long) allocated.invoke(mx, thread);
-                    perCall[0] = (b1 - b0) / calls;
-                    perCall[1] = (b2 - b1) / calls;
-                }
+                // Each pass warmed separately, 20 calls a round for up to 15 s (40 fixed rounds of both were
+                // once too few at 128 bits on a busy CI run).
+                long[] perCall = {
+                    KernelTesting.warmAllocationPerCall(() -> Attention.forward(bh, tq, tk, d, p.q, OFF, p.k, OFF, p.v, OFF,
+                            null, 0, 0, p.causal, p.scale, o, 0, lse, 0), 20, 2048, 15),
+                    KernelTesting.warmAllocationPerCall(() -> Attention.backward(bh, tq, tk, d, p.q, OFF, p.k, OFF, p.v, OFF,
+                            null, 0, 0, p.causal, p.scale, o, 0, lse, 0, p.dOut, OFF, dq, 0, dk, 0, dv, 0), 20, 2048, 15)};
                 String what = "bh=" + bh + " tq=" + tq + " tk=" + tk + " d=" + d;
                 assertTrue(perCall[0] < 2048, what + ": forward allocated " + perCall[0] + " bytes a call");
                 assertTrue(perCall[1] < 2048, what + ": backward allocated " + perCall[1] + " bytes a call");

@@ -84,4 +84,35 @@ public final class KernelTesting {
             Threads.setCount(before);
         }
     }
+    /**
+     * The bytes one call of {@code call} allocates on this thread once warm: rounds of {@code calls} calls
+     * until a round stays under {@code bound} bytes a call or {@code seconds} have passed (C2 can take seconds
+     * to compile every path when the build keeps both cores busy; a kernel that allocates or boxes stays above
+     * the bound in every round). Skips the test (an assumption) on the scalar twins or without per-thread
+     * allocation counts. Through reflection: the kernels module does not read java.management.
+     */
+    public static long warmAllocationPerCall(Runnable call, int calls, long bound, int seconds) {
+        try {
+            Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            Class<?> bean = Class.forName("com.sun.management.ThreadMXBean");
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    dev.lanes.kernels.internal.KernelProvider.get().vectorized() && bean.isInstance(mx)
+                            && (boolean) bean.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
+                    "vector kernels and per-thread allocation counts");
+            java.lang.reflect.Method allocated = bean.getMethod("getThreadAllocatedBytes", long.class);
+            long thread = Thread.currentThread().threadId();
+            long perCall = Long.MAX_VALUE;
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            while (perCall >= bound && System.nanoTime() < deadline) {
+                long before = (long) allocated.invoke(mx, thread);
+                for (int i = 0; i < calls; i++) {
+                    call.run();
+                }
+                perCall = ((long) allocated.invoke(mx, thread) - before) / calls;
+            }
+            return perCall;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

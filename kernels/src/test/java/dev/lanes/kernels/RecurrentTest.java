@@ -280,16 +280,7 @@ class RecurrentTest {
      * (~100 bytes per vector; the passes exist to keep them unboxed). Batch 8, hidden 256: one thread.
      */
     @Test
-    void stepsAllocateNothingBigOnceWarm() throws ReflectiveOperationException {
-        // Through reflection, as AttentionTest: the kernels module does not read java.management.
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        Class<?> bean = Class.forName("com.sun.management.ThreadMXBean");
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                dev.lanes.kernels.internal.KernelProvider.get().vectorized() && bean.isInstance(mx)
-                        && (boolean) bean.getMethod("isThreadAllocatedMemoryEnabled").invoke(mx),
-                "vector kernels and per-thread allocation counts");
-        java.lang.reflect.Method allocated = bean.getMethod("getThreadAllocatedBytes", long.class);
-        long thread = Thread.currentThread().threadId();
+    void stepsAllocateNothingBigOnceWarm() {
         Random r = new Random(6);
         int b = 8, h = 256, n = b * h;
         Lstm p = Lstm.random(r, b, h);
@@ -305,23 +296,10 @@ class RecurrentTest {
         };
         String[] names = {"lstmForward", "lstmBackward", "lstmBackward (dc null)", "gruForward", "gruBackward"};
         KernelTesting.withThreads(1, () -> {
-            try {
-                for (int s = 0; s < steps.length; s++) {
-                    long perCall = Long.MAX_VALUE;
-                    // Rounds of 50 calls until under the bound, for up to 5 s: C2 needs a second or more on a busy
-                    // machine (2000 calls were not enough); a kernel that allocates or boxes stays above it.
-                    long deadline = System.nanoTime() + 5_000_000_000L;
-                    for (int round = 0; perCall >= 2048 && System.nanoTime() < deadline; round++) {
-                        long b0 = (long) allocated.invoke(mx, thread);
-                        for (int i = 0; i < 50; i++) {
-                            steps[s].run();
-                        }
-                        perCall = ((long) allocated.invoke(mx, thread) - b0) / 50;
-                    }
-                    assertTrue(perCall < 2048, names[s] + ": allocated " + perCall + " bytes a call");
-                }
-            } catch (ReflectiveOperationException e) {
-                throw new AssertionError(e);
+            for (int s = 0; s < steps.length; s++) {
+                // Rounds of 50 calls, for up to 5 s: 2000 calls were not enough for C2 on a busy machine.
+                long perCall = KernelTesting.warmAllocationPerCall(steps[s], 50, 2048, 5);
+                assertTrue(perCall < 2048, names[s] + ": allocated " + perCall + " bytes a call");
             }
         });
     }

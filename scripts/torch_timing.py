@@ -52,12 +52,19 @@ class Results:
     def __init__(self):
         self.entries = []
 
-    def add(self, benchmark, seconds, params=None, unit="us/op", library="pytorch"):
+    def add(self, benchmark, seconds, params=None, unit="us/op", library="pytorch", work=None):
+        """work, when given, is the JMH benchmark's work counter for one call (dev.lanes.jmh.Work), e.g.
+        {"gflop": 2 * m * n * k / 1e9}; it is written as JMH writes it in average-time mode (time per unit of
+        work), so the report shows the same GFLOP/s, GB/s, samples/s or tokens/s for every column."""
         scale = {"ns/op": 1e9, "us/op": 1e6, "ms/op": 1e3, "s/op": 1.0}[unit]
         p = {k: str(v) for k, v in (params or {}).items()}
         p["library"] = library
-        self.entries.append({"benchmark": benchmark, "mode": "avgt", "params": p,
-                             "primaryMetric": {"score": seconds * scale, "scoreError": "NaN", "scoreUnit": unit}})
+        entry = {"benchmark": benchmark, "mode": "avgt", "params": p,
+                 "primaryMetric": {"score": seconds * scale, "scoreError": "NaN", "scoreUnit": unit}}
+        if work:
+            entry["secondaryMetrics"] = {name: {"score": seconds * scale / amount, "scoreError": "NaN", "scoreUnit": unit}
+                                         for name, amount in work.items()}
+        self.entries.append(entry)
 
     def write(self, path):
         """Writes the file whole (a temporary file, then a rename)."""

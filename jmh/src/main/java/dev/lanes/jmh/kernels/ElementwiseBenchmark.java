@@ -103,8 +103,9 @@ public class ElementwiseBenchmark {
     // ---- y += alpha * a (y drifts by ALPHA * a per call; it stays far from overflow)
 
     @Benchmark
-    public float[] axpy(LanesState s) {
+    public float[] axpy(LanesState s, dev.lanes.jmh.Work.Bytes work) {
         Elementwise.axpy(s.n, ALPHA, s.a, 0, s.y, 0);
+        work.gbyte += 12e-9 * s.n;
         return s.y;
     }
 

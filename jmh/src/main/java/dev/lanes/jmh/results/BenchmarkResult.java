@@ -19,9 +19,30 @@ public record BenchmarkResult(String benchmark, String mode, SortedMap<String, S
     /** The parameter that names the implementation. */
     public static final String LIBRARY = "library";
 
+    /**
+     * The secondary metrics that count work ({@link dev.lanes.jmh.Work}'s counter names) and the rate each
+     * stands for.
+     */
+    static final Map<String, String> WORK_UNITS = Map.of(
+            "gflop", "GFLOP/s", "gbyte", "GB/s", "samples", "samples/s", "tokens", "tokens/s");
+
     public BenchmarkResult {
         params = new TreeMap<>(params);
         secondary = Map.copyOf(secondary);
+    }
+
+    /**
+     * The work done per second in the unit a user thinks in (GFLOP/s, GB/s, samples/s or tokens/s), from the
+     * benchmark's work counter; null when it has none.
+     */
+    public Metric userRate() {
+        for (var unit : WORK_UNITS.entrySet()) {
+            Metric work = secondary.get(unit.getKey());
+            if (work != null) {
+                return work.asRate(unit.getValue());
+            }
+        }
+        return null;
     }
 
     /** Identifies the benchmark across files: name, parameters and mode. */

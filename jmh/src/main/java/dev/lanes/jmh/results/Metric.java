@@ -42,6 +42,16 @@ public record Metric(double score, double error, String unit) {
         return Double.isNaN(error) || score == 0 ? Double.NaN : Math.abs(error / score);
     }
 
+    /**
+     * This metric as a rate in {@code unit}: a JMH counter of work ({@link dev.lanes.jmh.Work}) comes as time
+     * per unit of work in average-time mode ({@code us/op} per GFLOP) and as work per time in throughput mode;
+     * either way the result is work per second, with the same relative error.
+     */
+    public Metric asRate(String unit) {
+        double rate = lowerIsBetter() ? 1 / baseScore() : baseScore();
+        return new Metric(rate, rate * relativeError(), unit);
+    }
+
     private double factor() {
         Double f = TIME_PER_OP.get(unit);
         if (f == null) {

@@ -40,8 +40,12 @@ public final class Report {
 
     private Report() {}
 
-    /** One cell: the metric a library measured for a workload. */
-    record Cell(String library, Metric metric) {}
+    /** One cell: the metric a library measured for a workload, and its work rate when it counts work. */
+    record Cell(String library, Metric metric, Metric rate) {
+        String format() {
+            return metric.format() + (rate == null ? "" : " (" + Metric.number(rate.score()) + " " + rate.unit() + ")");
+        }
+    }
 
     /** The library column of a benchmark from a file. */
     static String column(BenchmarkResult r, ResultsFile file) {
@@ -58,7 +62,7 @@ public final class Report {
         for (ResultsFile f : files) {
             for (BenchmarkResult r : f.results()) {
                 String key = r.workload() + (r.mode().isEmpty() ? "" : " " + r.mode());
-                rows.computeIfAbsent(key, k -> new ArrayList<>()).add(new Cell(column(r, f), r.primary()));
+                rows.computeIfAbsent(key, k -> new ArrayList<>()).add(new Cell(column(r, f), r.primary(), r.userRate()));
             }
         }
         return rows;
@@ -126,7 +130,7 @@ public final class Report {
             md.append("| ").append(row.getKey()).append(" |");
             for (String col : columns) {
                 md.append(' ').append(row.getValue().stream().filter(c -> c.library().equals(col))
-                        .map(c -> c.metric().format()).findFirst().orElse("")).append(" |");
+                        .map(Cell::format).findFirst().orElse("")).append(" |");
             }
             double r = ratio(row.getValue(), lanes);
             md.append(' ').append(Double.isNaN(r) ? "" : String.format(Locale.ROOT, "%.2fx", r)).append(" |\n");

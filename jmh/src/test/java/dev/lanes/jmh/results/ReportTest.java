@@ -47,6 +47,21 @@ class ReportTest {
     }
 
     @Test
+    void cellsShowTheWorkRateInTheUsersUnit() throws IOException {
+        // In average-time mode JMH reports a Work counter as time per unit of work: 500 us per GFLOP is 2000 GFLOP/s.
+        Path file = Files.writeString(dir.resolve("work.json"), """
+                [{"benchmark": "dev.lanes.jmh.gemm.GemmBenchmark.sgemm", "mode": "avgt", "params": {"shape": "64x64x64"},
+                  "primaryMetric": {"score": 0.25, "scoreError": 0.01, "scoreUnit": "us/op"},
+                  "secondaryMetrics": {"gflop": {"score": 500.0, "scoreError": 20.0, "scoreUnit": "us/op"}}}]""");
+        BenchmarkResult r = ResultsFile.read(file).results().get(0);
+        assertEquals(2000, r.userRate().score(), 1e-9);
+        assertEquals(80, r.userRate().error(), 1e-9);
+        assertEquals("GFLOP/s", r.userRate().unit());
+        String md = Report.markdown(List.of(ResultsFile.read(file)), "lanes", Map.of());
+        assertTrue(md.contains("| 0.250 ± 0.010 us/op (2,000 GFLOP/s) |"), md);
+    }
+
+    @Test
     void writesBetweenTheMarkersAndKeepsTheRestOfTheFile() throws IOException {
         fixture();
         Path doc = Files.writeString(dir.resolve("benchmarks.md"), "# Benchmarks\n\nHand-written intro.\n\n"

@@ -59,7 +59,7 @@ public final class VectorGemm implements GemmBackend {
 
     @Override
     public String name() {
-        return "vector (" + S.vectorBitSize() + "-bit, micro-kernel " + config.mr() + "x" + NR + ")";
+        return "vector (" + S.vectorBitSize() + "-bit, " + S.length() + " floats per vector, micro-kernel " + config.mr() + "x" + NR + ")";
     }
 
     /** Buffers each thread reuses from call to call; they grow to the largest size asked for. */

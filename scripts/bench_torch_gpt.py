@@ -9,7 +9,8 @@ F.scaled_dot_product_attention with is_causal), vocab 256, width 256, 4 heads, 4
             in place; one position per step; the prompt in one causal pass): new tokens/s, prompt pass included
 
 each with torch.set_num_threads(1) and (2). Prints one JSON line per case; with --json FILE also writes a results
-file the JMH report reads (rows GptBenchmark.trainStep/forward/generate, as the JMH benchmark's). Run it under the benchmark lock:
+file the JMH report reads (rows GptBenchmark.trainStep/forward/generate, as the JMH benchmark's, with its tokens
+counter: B*T per train step or forward, the new tokens per generate). Run it under the benchmark lock:
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=1073741824 \\
         flock /tmp/lanes-bench.lock python3 scripts/bench_torch_gpt.py
 """
@@ -117,7 +118,8 @@ def main():
             opt.step()
 
         s = median_seconds(train, seconds=5.0, warmup=5, min_samples=10)
-        results.add("dev.lanes.jmh.nn.GptBenchmark.trainStep", s, {"threads": threads}, unit="ms/op")
+        results.add("dev.lanes.jmh.nn.GptBenchmark.trainStep", s, {"threads": threads}, unit="ms/op",
+                    work={"tokens": B * T})
         print(json.dumps({"case": "train", "threads": threads, "ms": round(s * 1e3, 2), "tokens_per_s": round(B * T / s),
                           "torch": torch.__version__}), flush=True)
 
@@ -126,7 +128,8 @@ def main():
                 model(idx)
 
         s = median_seconds(forward, seconds=5.0, warmup=5, min_samples=10)
-        results.add("dev.lanes.jmh.nn.GptBenchmark.forward", s, {"threads": threads}, unit="ms/op")
+        results.add("dev.lanes.jmh.nn.GptBenchmark.forward", s, {"threads": threads}, unit="ms/op",
+                    work={"tokens": B * T})
         print(json.dumps({"case": "forward", "threads": threads, "ms": round(s * 1e3, 2), "tokens_per_s": round(B * T / s),
                           "torch": torch.__version__}), flush=True)
 
@@ -134,7 +137,8 @@ def main():
         prompt = torch.randint(0, V, (1, PROMPT))
         gen = torch.Generator().manual_seed(1)
         s = median_seconds(lambda: generate(gmodel, prompt, NEW, gen), seconds=5.0, warmup=2, min_samples=5)
-        results.add("dev.lanes.jmh.nn.GptBenchmark.generate", s, {"threads": threads}, unit="ms/op")
+        results.add("dev.lanes.jmh.nn.GptBenchmark.generate", s, {"threads": threads}, unit="ms/op",
+                    work={"tokens": NEW})
         print(json.dumps({"case": "generate", "threads": threads, "ms": round(s * 1e3, 2), "tokens_per_s": round(NEW / s),
                           "torch": torch.__version__}), flush=True)
     if args.json:

@@ -5,7 +5,8 @@
   infer: one call of the same model at batch 1 under torch.inference_mode(), as MlpInferenceBenchmark.
 With 1 and 2 threads. Prints one JSON line per case: {"case", "threads", "us", "samples_per_s", "torch"}
 (median of repeated timed runs after a warm-up); with --json FILE, also a results file the JMH report reads
-(rows MlpTrainingBenchmark.fused/modules and MlpInferenceBenchmark.plan/forwardNoGrad). Run it under the benchmark lock, with glibc told to keep
+(rows MlpTrainingBenchmark.fused/modules and MlpInferenceBenchmark.plan/forwardNoGrad, with the JMH benchmarks'
+samples counter). Run it under the benchmark lock, with glibc told to keep
 freed memory (fresh pages are slow to touch on this VM):
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=1073741824 \\
         flock /tmp/lanes-bench.lock python3 scripts/bench_torch_training.py
@@ -42,7 +43,8 @@ def main():
 
         s = median_seconds(train_step)
         for method in ("fused", "modules"):
-            results.add("dev.lanes.jmh.nn.MlpTrainingBenchmark." + method, s, {"threads": threads})
+            results.add("dev.lanes.jmh.nn.MlpTrainingBenchmark." + method, s, {"threads": threads},
+                        work={"samples": 128})
         print(json.dumps({"case": "train", "threads": threads, "us": round(s * 1e6, 1),
                           "samples_per_s": round(128 / s, 1), "torch": torch.__version__}), flush=True)
 
@@ -55,7 +57,8 @@ def main():
 
         s = median_seconds(infer, warmup=1000)
         for method in ("plan", "forwardNoGrad"):
-            results.add("dev.lanes.jmh.nn.MlpInferenceBenchmark." + method, s, {"threads": threads})
+            results.add("dev.lanes.jmh.nn.MlpInferenceBenchmark." + method, s, {"threads": threads},
+                        work={"samples": 1})
         print(json.dumps({"case": "infer", "threads": threads, "us": round(s * 1e6, 2),
                           "samples_per_s": round(1 / s, 1), "torch": torch.__version__}), flush=True)
     if args.json:

@@ -1,6 +1,9 @@
 package dev.lanes.jmh.nn;
 
+import ai.onnxruntime.OrtException;
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
+import dev.lanes.jmh.onnx.OnnxModel;
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
@@ -27,13 +30,16 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The nn-core issue's small CNN, {@code Conv2d(1,32,3,p=1)-ReLU-MaxPool2-Conv2d(32,64,3,p=1)-ReLU-MaxPool2-
  * Flatten-Linear(3136,128)-ReLU-Linear(128,10)}, on MNIST-sized input at batch 64: one forward + backward
  * with cross-entropy ({@code step}), and an inference forward in a no-grad scope ({@code inference}).
- * Samples/s = 64 / time.
+ * Samples/s = 64 / time. {@code scripts/bench_torch_nn.py} times both in PyTorch; {@code inference} also runs in
+ * ONNX Runtime ({@code -p library=lanes,onnxruntime}, after {@code python3 scripts/export_onnx.py}; see
+ * {@link OnnxModel}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,7 +48,8 @@ import org.openjdk.jmh.annotations.Warmup;
 // iterations without a GC 10-30x slower (measured with ConvBenchmark).
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 5, time = 2)
+// A whole model: C2 compiles some of its Vector API paths (LayerNorm, for one) only after ~8 s.
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class CnnStepBenchmark {
     static final int BATCH = 64;
@@ -72,16 +79,53 @@ public class CnnStepBenchmark {
         labels = Tensor.wrap(l, BATCH);
     }
 
+    /**
+     * Who runs {@code inference}: {@code lanes}, or {@code onnxruntime} on {@code cnn_b64.onnx} (the same
+     * model and input shape, exported by {@code scripts/export_onnx.py}) with {@code threads} intra-op threads.
+     * Only {@code lanes} by default, as the other needs the exported file.
+     */
+    @State(Scope.Benchmark)
+    public static class Library {
+        @Param({"lanes"})
+        public String library;
+
+        OnnxModel onnx;
+
+        @Setup(Level.Trial)
+        public void setUp(CnnStepBenchmark bench) throws OrtException {
+            switch (library) {
+                case "lanes" -> { }
+                case "onnxruntime" -> onnx = OnnxModel.open("cnn_b64.onnx", bench.threads, "x", bench.input.toArray(),
+                        new long[] {BATCH, 1, 28, 28}, "logits", new long[] {BATCH, 10});
+                default -> throw new IllegalArgumentException(
+                        "CnnStepBenchmark: library must be lanes or onnxruntime, not " + library);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws OrtException {
+            if (onnx != null) {
+                onnx.close();
+                onnx = null;
+            }
+        }
+    }
+
     @Benchmark
-    public Tensor step() {
+    public Tensor step(Work.Samples work) {
         model.zeroGrad();
         Tensor loss = F.crossEntropy(model.forward(input), labels);
         loss.backward();
+        work.samples += BATCH;
         return loss;
     }
 
     @Benchmark
-    public Tensor inference() {
+    public Object inference(Library library, Work.Samples work) throws OrtException {
+        work.samples += BATCH;
+        if (library.onnx != null) {
+            return library.onnx.run();
+        }
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return model.forward(input);
         }

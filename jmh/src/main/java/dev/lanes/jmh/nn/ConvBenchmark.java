@@ -1,6 +1,7 @@
 package dev.lanes.jmh.nn;
 
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
 import dev.lanes.nn.ConvOps;
@@ -38,9 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 4, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ConvBenchmark {
     static final int BATCH = 64;
@@ -53,6 +54,8 @@ public class ConvBenchmark {
     public int threads;
 
     private Tensor x, weight, bias, upstream;
+    /** GFLOP of one forward call, and of one forward + backward call (the backward is two GEMMs, or one). */
+    private double forwardGflop, stepGflop;
     private float[] xData, wData, bData;
     private final int[] stride = {1}, padding = {1}, dilation = {1};
 
@@ -70,15 +73,17 @@ public class ConvBenchmark {
         weight = Tensor.rand(g, cout, cin, 3, 3).mul(2 * bound).sub(bound).requiresGrad(true);
         bias = Tensor.rand(g, cout).mul(2 * bound).sub(bound).requiresGrad(true);
         upstream = Tensor.randn(g, BATCH, cout, hw, hw);
+        forwardGflop = 2.0 * BATCH * cout * cin * 9 * hw * hw / 1e9;
+        stepGflop = forwardGflop * (cin > 1 ? 3 : 2);
         xData = x.toArray();
         wData = weight.toArray();
         bData = bias.toArray();
         // The direct variant computes the same convolution.
         float[] want;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            want = forward().toArray();
+            want = conv().toArray();
         }
-        float[] got = directForward();
+        float[] got = direct();
         for (int i = 0; i < want.length; i++) {
             if (Math.abs(want[i] - got[i]) > 1e-4f * (1 + Math.abs(want[i]))) {
                 throw new IllegalStateException("directForward differs from ConvOps.conv2d at " + i + ": " + got[i]
@@ -88,7 +93,12 @@ public class ConvBenchmark {
     }
 
     @Benchmark
-    public Tensor forward() {
+    public Tensor forward(Work.Flop work) {
+        work.gflop += forwardGflop;
+        return conv();
+    }
+
+    private Tensor conv() {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return ConvOps.conv2d(x, weight, bias, stride, padding, dilation, 1);
         }
@@ -101,7 +111,12 @@ public class ConvBenchmark {
      * {@code W} columns with the bias. Same threads as the Lanes call: samples are split over the pool.
      */
     @Benchmark
-    public float[] directForward() {
+    public float[] directForward(Work.Flop work) {
+        work.gflop += forwardGflop;
+        return direct();
+    }
+
+    private float[] direct() {
         int n = x.size(0), cin = x.size(1), cout = weight.size(0), h = x.size(2), w = x.size(3);
         int wp = w + 2, hp = h + 2, span = h * wp;
         float[] xv = xData, wv = wData, bv = bData;
@@ -138,7 +153,8 @@ public class ConvBenchmark {
     }
 
     @Benchmark
-    public Tensor forwardBackward() {
+    public Tensor forwardBackward(Work.Flop work) {
+        work.gflop += stepGflop;
         x.zeroGrad();
         weight.zeroGrad();
         bias.zeroGrad();

@@ -1,6 +1,9 @@
 package dev.lanes.jmh.nn;
 
+import ai.onnxruntime.OrtException;
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
+import dev.lanes.jmh.onnx.OnnxModel;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
 import dev.lanes.nn.Generator;
@@ -21,6 +24,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -33,14 +37,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code generate}: batch 1, a 128-token prompt then 128 new tokens sampled at temperature 1 with the
  *       KV cache (block size 256, so the cache never slides); the prompt pass is included. Tokens/s = 128 / time.</li>
  * </ul>
- * {@code scripts/bench_torch_gpt.py} times the same workloads in PyTorch.
+ * {@code scripts/bench_torch_gpt.py} times the same workloads in PyTorch; {@code forward} also runs in ONNX Runtime
+ * ({@code -p library=lanes,onnxruntime}, after {@code python3 scripts/export_onnx.py}; see {@link OnnxModel}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 3, time = 2)
+// A whole model: C2 compiles some of its Vector API paths (LayerNorm, for one) only after ~8 s.
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class GptBenchmark {
     static final int VOCAB = 256, EMBD = 256, HEADS = 4, LAYERS = 4, SEQ = 128, BATCH = 16, PROMPT = 128, NEW = 128;
@@ -81,18 +87,65 @@ public class GptBenchmark {
         }
     }
 
+    /**
+     * Who runs {@code forward}: {@code lanes}, or {@code onnxruntime} on {@code gpt_b16_t128.onnx} (the same
+     * model and input shape, exported by {@code scripts/export_onnx.py}) with {@code threads} intra-op threads.
+     * Only {@code lanes} by default, as the other needs the exported file.
+     */
+    @State(Scope.Benchmark)
+    public static class Library {
+        @Param({"lanes"})
+        public String library;
+
+        OnnxModel onnx;
+
+        @Setup(Level.Trial)
+        public void setUp(GptBenchmark bench) throws OrtException {
+            switch (library) {
+                case "lanes" -> { }
+                case "onnxruntime" -> onnx = OnnxModel.open("gpt_b16_t128.onnx", bench.threads, "idx", bench.tokenIds(),
+                        new long[] {BATCH, SEQ}, "logits", new long[] {BATCH, SEQ, VOCAB});
+                default -> throw new IllegalArgumentException(
+                        "GptBenchmark: library must be lanes or onnxruntime, not " + library);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws OrtException {
+            if (onnx != null) {
+                onnx.close();
+                onnx = null;
+            }
+        }
+    }
+
+    /** The batch's token ids as ONNX Runtime takes them (int64). */
+    long[] tokenIds() {
+        float[] x = idx.toArray();
+        long[] ids = new long[x.length];
+        for (int i = 0; i < x.length; i++) {
+            ids[i] = (long) x[i];
+        }
+        return ids;
+    }
+
     @Benchmark
-    public Tensor trainStep() {
+    public Tensor trainStep(Work.Tokens work) {
         model.train();
         optimizer.zeroGrad();
         Tensor loss = GPT.loss(model.forward(idx), targets);
         loss.backward();
         optimizer.step();
+        work.tokens += BATCH * SEQ;
         return loss;
     }
 
     @Benchmark
-    public Tensor forward() {
+    public Object forward(Library library, Work.Tokens work) throws OrtException {
+        work.tokens += BATCH * SEQ;
+        if (library.onnx != null) {
+            return library.onnx.run();
+        }
         model.eval(); // trainStep leaves the shared model in training mode; this is the inference forward
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return model.forward(idx);
@@ -100,7 +153,8 @@ public class GptBenchmark {
     }
 
     @Benchmark
-    public int[] generate() {
+    public int[] generate(Work.Tokens work) {
+        work.tokens += NEW;
         return generator.generate(prompt, NEW, sampler, draws, cache);
     }
 }

@@ -1,6 +1,7 @@
 package dev.lanes.jmh.nn;
 
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
 import dev.lanes.nn.Generator;
@@ -30,14 +31,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *       gradient, as data does not;</li>
  *   <li>{@code forward}: the forward pass in a no-grad scope (inference).</li>
  * </ul>
- * Sequences/s = 32 / time.
+ * Sequences/s = 32 / time; the work counter is tokens (time steps x batch, 3200 per call), as
+ * {@code scripts/bench_torch_lstm.py --json} writes them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 3, time = 1)
+// A whole model: C2 compiles some of its Vector API paths (LayerNorm, for one) only after ~8 s.
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 1)
 public class LstmBenchmark {
     static final int INPUT = 64, HIDDEN = 256, STEPS = 100, BATCH = 32;
@@ -61,7 +64,8 @@ public class LstmBenchmark {
     }
 
     @Benchmark
-    public Tensor forwardBackward() {
+    public Tensor forwardBackward(Work.Tokens work) {
+        work.tokens += STEPS * BATCH;
         lstm.zeroGrad();
         Tensor out = lstm.forward(input);
         out.backward(upstream);
@@ -69,7 +73,8 @@ public class LstmBenchmark {
     }
 
     @Benchmark
-    public Tensor forward() {
+    public Tensor forward(Work.Tokens work) {
+        work.tokens += STEPS * BATCH;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return lstm.forward(input);
         }

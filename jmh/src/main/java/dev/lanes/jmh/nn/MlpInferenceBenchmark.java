@@ -1,6 +1,9 @@
 package dev.lanes.jmh.nn;
 
+import ai.onnxruntime.OrtException;
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
+import dev.lanes.jmh.onnx.OnnxModel;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
 import dev.lanes.nn.Generator;
@@ -23,6 +26,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -34,14 +38,17 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code forwardNoGrad}: {@code model.forward} inside {@code GradMode.noGrad()}, which allocates a
  *       tensor per layer, as PyTorch's eager {@code model(x)} under {@code torch.inference_mode()} does.</li>
  * </ul>
- * {@code scripts/bench_torch_training.py} times the same call in PyTorch.
+ * {@code scripts/bench_torch_training.py} times the same call in PyTorch. {@code forwardNoGrad} also runs in
+ * ONNX Runtime ({@code -p library=lanes,onnxruntime}, after {@code python3 scripts/export_onnx.py}; see
+ * {@link OnnxModel}). Samples/s = 1 / time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 5, time = 1)
+// A whole model: C2 compiles some of its Vector API paths (LayerNorm, for one) only after ~8 s.
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 1)
 public class MlpInferenceBenchmark {
     @Param({"1", "2"})
@@ -67,14 +74,51 @@ public class MlpInferenceBenchmark {
         logits = new float[10];
     }
 
+    /**
+     * Who runs {@code forwardNoGrad}: {@code lanes}, or {@code onnxruntime} on {@code mlp_b1.onnx} (the same
+     * model and input shape, exported by {@code scripts/export_onnx.py}) with {@code threads} intra-op threads.
+     * Only {@code lanes} by default, as the other needs the exported file.
+     */
+    @State(Scope.Benchmark)
+    public static class Library {
+        @Param({"lanes"})
+        public String library;
+
+        OnnxModel onnx;
+
+        @Setup(Level.Trial)
+        public void setUp(MlpInferenceBenchmark bench) throws OrtException {
+            switch (library) {
+                case "lanes" -> { }
+                case "onnxruntime" -> onnx = OnnxModel.open("mlp_b1.onnx", bench.threads, "x", bench.image,
+                        new long[] {1, 784}, "logits", new long[] {1, 10});
+                default -> throw new IllegalArgumentException(
+                        "MlpInferenceBenchmark: library must be lanes or onnxruntime, not " + library);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws OrtException {
+            if (onnx != null) {
+                onnx.close();
+                onnx = null;
+            }
+        }
+    }
+
     @Benchmark
-    public float[] plan() {
+    public float[] plan(Work.Samples work) {
         plan.run(image, 0, 1, logits, 0);
+        work.samples += 1;
         return logits;
     }
 
     @Benchmark
-    public Tensor forwardNoGrad() {
+    public Object forwardNoGrad(Library library, Work.Samples work) throws OrtException {
+        work.samples += 1;
+        if (library.onnx != null) {
+            return library.onnx.run();
+        }
         try (var scope = GradMode.noGrad()) {
             return model.forward(imageTensor);
         }

@@ -1,6 +1,7 @@
 package dev.lanes.jmh.nn;
 
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Activations;
 import dev.lanes.kernels.CrossEntropy;
@@ -38,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code rawKernels}: the same arithmetic as direct kernel calls on preallocated arrays, the floor
  *       the autograd layer's overhead is measured against ({@code nnFused / rawKernels}).</li>
  * </ul>
- * Samples/s = 128 / time.
+ * Samples/s = 128 / time. {@code scripts/bench_torch_nn.py} times the step in PyTorch.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +48,8 @@ import org.openjdk.jmh.annotations.Warmup;
 // iterations without a GC 10-30x slower (measured with ConvBenchmark).
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 5, time = 1)
+// A whole model: C2 compiles some of its Vector API paths (LayerNorm, for one) only after ~8 s.
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 1)
 public class MlpStepBenchmark {
     static final int BATCH = 128, IN = 784, H1 = 512, H2 = 256, OUT = 10;
@@ -103,12 +105,14 @@ public class MlpStepBenchmark {
     }
 
     @Benchmark
-    public Tensor nnFused() {
+    public Tensor nnFused(Work.Samples work) {
+        work.samples += BATCH;
         return step(fused);
     }
 
     @Benchmark
-    public Tensor nnModules() {
+    public Tensor nnModules(Work.Samples work) {
+        work.samples += BATCH;
         return step(modules);
     }
 
@@ -120,7 +124,8 @@ public class MlpStepBenchmark {
     }
 
     @Benchmark
-    public float rawKernels() {
+    public float rawKernels(Work.Samples work) {
+        work.samples += BATCH;
         Gemm.sgemmFused(false, true, BATCH, H1, IN, 1f, x, 0, IN, w1, 0, IN, 0f, h1, 0, H1, b1, 0, Activation.RELU);
         Gemm.sgemmFused(false, true, BATCH, H2, H1, 1f, h1, 0, H1, w2, 0, H1, 0f, h2, 0, H2, b2, 0, Activation.RELU);
         Gemm.sgemmFused(false, true, BATCH, OUT, H2, 1f, h2, 0, H2, w3, 0, H2, 0f, logits, 0, OUT, b3, 0, Activation.IDENTITY);

@@ -1,6 +1,7 @@
 package dev.lanes.jmh.nn;
 
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
@@ -41,7 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
-@Warmup(iterations = 5, time = 1)
+// A whole model: C2 compiles some of its Vector API paths (LayerNorm, for one) only after ~8 s.
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 1)
 public class MlpTrainingBenchmark {
     static final int BATCH = 128;
@@ -75,12 +77,14 @@ public class MlpTrainingBenchmark {
     }
 
     @Benchmark
-    public Tensor modules() {
+    public Tensor modules(Work.Samples work) {
+        work.samples += BATCH;
         return step(modules, modulesAdam);
     }
 
     @Benchmark
-    public Tensor fused() {
+    public Tensor fused(Work.Samples work) {
+        work.samples += BATCH;
         return step(fused, fusedAdam);
     }
 

@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * to the plain scalar Java loop over {@link Math} a developer writes without a library (forward only, one
  * thread; C2 auto-vectorizes what it can, such as ReLU).
  *
- * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read x, write y), backward 12 (read
- * the saved x or y and dy, write dx). The plain loops are the {@code java-loop} library of the forwards ({@code -p library=java-loop -p threads=1}).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read
+ * x, write y), backward 12 (read the saved x or y and dy, write dx). The plain loops are the {@code java-loop} library
+ * of the forwards ({@code -p library=java-loop -p threads=1}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -24,9 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * to plain scalar loops (one thread; C2 auto-vectorizes the row add and axpy, not the float sum, whose order it
  * must keep).
  *
- * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): add-row 8 (read a, write y; the row stays in
- * cache), axpy 12 (read x and y, write y), sum 4, dropout 8 (Lanes regenerates the mask from the seed; PyTorch
- * also writes and reads a one-byte mask, not counted).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): add-row 8 (read
+ * a, write y; the row stays in cache), axpy 12 (read x and y, write y), sum 4, dropout 8 (Lanes regenerates the mask
+ * from the seed; PyTorch also writes and reads a one-byte mask, not counted).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

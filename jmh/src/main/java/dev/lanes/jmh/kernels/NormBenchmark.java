@@ -24,10 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * on {@code (N, C)}; momentum 0.1, running statistics updated). Next to plain scalar loops of the forwards
  * (one thread; two passes per row for the statistics, as Lanes; three passes over the block for BatchNorm).
  *
- * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read x, write y), backward 12 (read
- * x and dy, write dx); the per-row or per-channel statistics and parameters are not counted. BatchNorm's
- * statistics are over columns, so an implementation that cannot keep the block in cache reads x twice
- * (forward) or x and dy twice (backward).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read
+ * x, write y), backward 12 (read x and dy, write dx); the per-row or per-channel statistics and parameters are not
+ * counted. BatchNorm's statistics are over columns, so an implementation that cannot keep the block in cache reads x
+ * twice (forward) or x and dy twice (backward).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

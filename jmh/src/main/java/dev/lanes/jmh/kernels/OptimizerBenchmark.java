@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * weight decay, not the first step) and AdamW (lr 1e-3, betas 0.9 / 0.999, eps 1e-8, weight decay 0.01, no
  * amsgrad), next to the plain scalar loop of the same update (one thread).
  *
- * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): SGD-momentum 20 (param, grad, buffer read;
- * param, buffer written), AdamW 28 (param, grad, m, v read; param, m, v written).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): SGD-momentum 20
+ * (param, grad, buffer read; param, buffer written), AdamW 28 (param, grad, m, v read; param, m, v written).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * plus gradient ({@link CrossEntropy#mean}, {@code rows x 1024} classes, one target per row), next to plain
  * scalar loops with {@link Math#exp} and {@link Math#log} in float (forward and the fused loss, one thread).
  *
- * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read x, write y), backward 12 (read
- * y and dy, write dx), cross-entropy 8 (read the logits, write their gradient; the targets add 4 bytes a row).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read
+ * x, write y), backward 12 (read y and dy, write dx), cross-entropy 8 (read the logits, write their gradient; the
+ * targets add 4 bytes a row).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

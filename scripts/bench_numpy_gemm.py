@@ -24,6 +24,7 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_timing  # noqa: E402
 from torch_timing import Results  # noqa: E402
 
 BENCHMARK = "dev.lanes.jmh.gemm.GemmBenchmark.sgemm"
@@ -64,6 +65,18 @@ print(json.dumps({"gflops": flops / best / 1e9, "seconds": best, "blas": arch}))
 """
 
 
+def write(results, path, blas):
+    """Results.write, but the environment names NumPy and its BLAS instead of PyTorch."""
+    import numpy
+    environment = torch_timing.environment(source="numpy")
+    environment["runtime"] = f"NumPy {numpy.__version__} ({blas or 'BLAS unknown'})"
+    environment["threads"] = 0
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"format": "lanes-bench/1", "environment": environment, "benchmarks": results.entries}, f, indent=2)
+    os.replace(tmp, path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", required=True, help="write the lanes-bench/1 results file here")
@@ -74,6 +87,7 @@ def main() -> int:
     args = parser.parse_args()
 
     results = Results()
+    blas = ""
     for threads in (int(t) for t in args.threads.split(",")):
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
         if not args.keep_coretype:
@@ -84,10 +98,11 @@ def main() -> int:
                                  capture_output=True, text=True, check=True)
             result = json.loads(out.stdout)
             m, n, k = (int(x) for x in shape.split("x"))
+            blas = result["blas"] or blas
             results.add(BENCHMARK, result["seconds"], {"shape": shape, "threads": threads}, unit="us/op",
                         library="numpy", work={"gflop": 2.0 * m * n * k / 1e9})
             print(f"{shape:>16} threads={threads} {result['gflops']:7.1f} GFLOP/s  [{result['blas']}]", flush=True)
-    results.write(args.json)
+    write(results, args.json, blas)
     return 0
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Lanes (JMH: the Vector API kernels and the plain scalar loops) and PyTorch (CPU) on the memory-bound kernels
-# of docs/kernels.md, op family by op family, so that every ratio comes from the same minute or two of a
+# Lanes and the plain Java loop (JMH: library=lanes and library=java-loop) and PyTorch (CPU) on the memory-bound
+# kernels of docs/kernels.md, op family by op family, so that every ratio comes from the same minute or two of a
 # machine whose speed drifts; then the VectorMath ns/element suite, a STREAM-style copy at the start and the
-# end as the DRAM yardstick, and the Markdown table (scripts/kernels_table.py).
+# end as the DRAM yardstick, and one report (dev.lanes.jmh.results.Report over every results file: a row per
+# op, shape and thread count, a column per library, GB/s in each cell) in OUT_DIR/report.md.
 #
 #   scripts/bench_kernels_side_by_side.sh [OUT_DIR]        (default jmh/target/kernels-bench)
 #
@@ -12,7 +13,7 @@
 #   THREADS="1"                    only these thread counts (default: 1 2)
 #   JMH_OPTS="-f 2"                JMH options (default "-f 1 -i 3 -r 600ms": the classes' @Warmup of 3 x 1 s,
 #                                  then 3 measurement iterations of 0.6 s, in one fork instead of their
-#                                  @Fork(2) x 5 x 1 s; that keeps the full matrix (170 JMH configurations)
+#                                  @Fork(2) x 5 x 1 s; that keeps the full matrix (about 150 JMH configurations)
 #                                  near 25 minutes on a quiet machine. "-f 2" is the classes' own
 #                                  configuration, about 70 minutes. Do not shorten the warm-up below ~3 s:
 #                                  until C2 compiles them, Vector API loops run 100-1000x slower)
@@ -35,8 +36,9 @@ SHAPES="${SHAPES:-4096x1024 256x1024}"
 THREADS="${THREADS:-1 2}"
 TORCH_SECONDS="${TORCH_SECONDS:-0.5}"
 
-# Op family -> the JMH class holding its benchmarks (Lanes kernels and *ScalarLoop baselines); the family is
-# also the prefix of its op ids (the JMH method names) that bench_torch_kernels.py --ops takes.
+# Op family -> the JMH class holding its benchmarks; the family is also the prefix of its op ids (the JMH
+# method names) that bench_torch_kernels.py --ops takes. In every family the method named the family, or the
+# family + "Forward", has the java-loop library (a plain single-threaded loop); the backwards are Lanes-only.
 declare -A FAMILY_CLASS=(
     [relu]=Activation [geluErf]=Activation [geluTanh]=Activation [silu]=Activation [sigmoid]=Activation
     [tanh]=Activation [softmax]=Softmax [logSoftmax]=Softmax [crossEntropy]=Softmax
@@ -59,7 +61,7 @@ else
         mvn -B -q -Dstyle.color=never -Dmaven.test.skip=true package -pl jmh -am) || { echo "build failed" >&2; exit 1; }
     cp "$ROOT/jmh/target/benchmarks.jar" "$OUT/benchmarks.jar"
 fi
-rm -f "$OUT"/*.json "$OUT"/*.jsonl
+rm -f "$OUT"/*.json "$OUT"/*.jsonl "$OUT"/report.md
 BENCH=("$JAVA" --add-modules jdk.incubator.vector -jar "$OUT/benchmarks.jar")
 PARAMS=(-p shape="${SHAPES// /,}" -p threads="${THREADS// /,}")
 start=$(date +%s)
@@ -103,17 +105,22 @@ locked() {  # runs "$@" holding the benchmark lock, once the machine is quiet
 }
 
 stream_copy() {
-    "${BENCH[@]}" 'gemm.StreamCopyBenchmark' "${JMH_ARGS[@]}" -p threads="${THREADS// /,}" -rf json \
-        -rff "$OUT/stream-copy-$1.json" | grep -E '^StreamCopy' || true
+    "${BENCH[@]}" 'gemm.StreamCopyBenchmark' "${JMH_ARGS[@]}" -p threads="${THREADS// /,}" \
+        --results "$OUT/stream-copy-$1.json" | grep -E '^StreamCopy' || true
 }
 
 family() {
     local name="$1" class="${FAMILY_CLASS[$1]}"
     echo "== $name ($class, $(( ($(date +%s) - start) / 60 )) min elapsed, CPUs $(cpu_busy)% busy before)"
     "${BENCH[@]}" "kernels\\.${class}Benchmark\\.${name}([A-Z]|\$)" "${JMH_ARGS[@]}" "${PARAMS[@]}" \
-        -rf json -rff "$OUT/jmh-$name.json" | grep -E "^${class}Benchmark\." || true
+        -p library=lanes --results "$OUT/jmh-$name.json" | grep -E "^${class}Benchmark\." || true
+    if [[ " $THREADS " == *" 1 "* ]]; then   # the plain loop: one thread only, the forward (or the only) method
+        "${BENCH[@]}" "kernels\\.${class}Benchmark\\.${name}(Forward)?\$" "${JMH_ARGS[@]}" -p shape="${SHAPES// /,}" \
+            -p threads=1 -p library=java-loop --results "$OUT/jmh-$name-java-loop.json" \
+            | grep -E "^${class}Benchmark\." || true
+    fi
     python3 "$ROOT/scripts/bench_torch_kernels.py" --ops "$name" --shapes "${SHAPES// /,}" \
-        --threads "${THREADS// /,}" --seconds "$TORCH_SECONDS" --out "$OUT/torch-$name.jsonl" > /dev/null
+        --threads "${THREADS// /,}" --seconds "$TORCH_SECONDS" --json "$OUT/torch-$name.json" > /dev/null
 }
 
 for name in $FAMILIES; do
@@ -126,11 +133,11 @@ for name in $FAMILIES; do
 done
 if [[ "${VECTOR_MATH:-1}" != 0 ]]; then
     echo "== VectorMath"
-    locked "${BENCH[@]}" 'kernels\.VectorMathBenchmark' "${JMH_ARGS[@]}" -rf json -rff "$OUT/vector-math.json" \
+    locked "${BENCH[@]}" 'kernels\.VectorMathBenchmark' "${JMH_ARGS[@]}" --results "$OUT/vector-math.json" \
         | grep -E '^VectorMathBenchmark\.' || true
 fi
 [[ "${STREAM:-1}" == 0 ]] || locked stream_copy end
 exec 9>&-
 
 echo "== done in $(( ($(date +%s) - start) / 60 )) min; results in $OUT"
-python3 "$ROOT/scripts/kernels_table.py" "$OUT"/*.json "$OUT"/*.jsonl | tee "$OUT/table.md"
+"$JAVA" -cp "$OUT/benchmarks.jar" dev.lanes.jmh.results.Report "$OUT"/*.json | tee "$OUT/report.md"

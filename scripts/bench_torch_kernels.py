@@ -2,14 +2,20 @@
 """Times PyTorch's CPU kernels on the ops and shapes of the Lanes memory-bound kernel suites (jmh/.../kernels).
 
     python3 scripts/bench_torch_kernels.py [--ops relu,softmax,...] [--shapes 4096x1024,256x1024]
-                                           [--threads 1,2] [--seconds 1.0] [--out FILE.jsonl]
+                                           [--threads 1,2] [--seconds 1.0] [--json FILE] [--out FILE.jsonl]
+
+--json FILE writes a lanes-bench/1 results file (scripts/torch_timing.Results) for
+dev.lanes.jmh.results.Report: one entry per op, shape and thread count, named as the JMH benchmark of the op
+(dev.lanes.jmh.kernels.<Suite>Benchmark.<op>, CLASS below) with the params shape, threads and
+library=pytorch, and the work counter gbyte (the same bytes per element as the JMH method counts, BYTES below),
+so that PyTorch lands in the same report rows as Lanes and the java-loop library. Only the primary
+implementation of an op goes there; the variants stay in the JSON lines.
 
 Prints one JSON object a line, {"op", "shape", "threads", "us", "gbps", "us_min", "impl", "primary"}, to
 stdout (and appends them to --out), and a readable line for each to stderr. "us" is the median time per call,
-"us_min" the fastest sample (a hint of how noisy the machine was). "op" is the id of scripts/kernels_table.py
-(the JMH method name of the Lanes kernel), and GB/s uses the same bytes per element (kernels_table.BYTES), so
-the table divides the same bytes by each side's time. --ops takes op ids or prefixes ("gelu" = both GELUs,
-forward and backward; "tanh" = Tanh only, since ids are matched by prefix).
+"us_min" the fastest sample (a hint of how noisy the machine was). "op" is the JMH method name of the Lanes
+kernel. --ops takes op ids or prefixes ("gelu" = both GELUs, forward and backward; "tanh" = Tanh only, since
+ids are matched by prefix).
 
 What is timed: the ATen kernel a training step runs, on preallocated float32 tensors, under no_grad except
 where autograd is the op.
@@ -37,15 +43,76 @@ import statistics
 import sys
 import time
 
-sys.dont_write_bytecode = True  # no scripts/__pycache__ from importing kernels_table
+sys.dont_write_bytecode = True  # no scripts/__pycache__ from importing torch_timing
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernels_table import BYTES, OPS, gbps  # noqa: E402
+from torch_timing import Results  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 EPS = 1e-5
 DROPOUT_P = 0.1
+
+# Op id (= the JMH method of the Lanes kernel, whose java-loop library is the plain loop), display name, bytes
+# read + written per element of the rows x cols block by the kernel's contract.
+# Per-row and per-column terms (targets, gamma/beta, row statistics, the broadcast row) are left out: they
+# are below 0.5% of the traffic at 1024 columns.
+OPS = [
+    ("reluForward", "ReLU fwd", 8),                 # read x, write y
+    ("reluBackward", "ReLU bwd", 12),               # read y, dy; write dx
+    ("geluErfForward", "GELU (erf) fwd", 8),
+    ("geluErfBackward", "GELU (erf) bwd", 12),      # read x, dy; write dx
+    ("geluTanhForward", "GELU (tanh) fwd", 8),
+    ("geluTanhBackward", "GELU (tanh) bwd", 12),
+    ("siluForward", "SiLU fwd", 8),
+    ("siluBackward", "SiLU bwd", 12),
+    ("sigmoidForward", "Sigmoid fwd", 8),
+    ("sigmoidBackward", "Sigmoid bwd", 12),
+    ("tanhForward", "Tanh fwd", 8),
+    ("tanhBackward", "Tanh bwd", 12),
+    ("softmaxForward", "Softmax fwd", 8),
+    ("softmaxBackward", "Softmax bwd", 12),         # read y, dy; write dx
+    ("logSoftmaxForward", "LogSoftmax fwd", 8),
+    ("logSoftmaxBackward", "LogSoftmax bwd", 12),
+    ("crossEntropy", "CrossEntropy loss+grad", 8),  # read logits, write dlogits
+    ("layerNormForward", "LayerNorm fwd", 8),
+    ("layerNormBackward", "LayerNorm bwd", 12),     # read x, dy; write dx
+    ("rmsNormForward", "RMSNorm fwd", 8),
+    ("rmsNormBackward", "RMSNorm bwd", 12),
+    ("batchNormForward", "BatchNorm (train) fwd", 8),
+    ("batchNormBackward", "BatchNorm bwd", 12),
+    ("dropoutForward", "Dropout fwd", 8),           # Lanes regenerates the mask; PyTorch's 1-byte mask not counted
+    ("dropoutBackward", "Dropout bwd", 8),
+    ("addRow", "add row (broadcast)", 8),           # read a, write y
+    ("axpy", "axpy", 12),                           # read x, y; write y
+    ("sum", "sum", 4),                              # read x
+    ("sgdMomentum", "SGD momentum step", 20),       # read p, g, buf; write p, buf
+    ("adamW", "AdamW step", 28),                    # read p, g, m, v; write p, m, v
+]
+BYTES = {op: b for op, _, b in OPS}
+NAMES = {op: name for op, name, _ in OPS}
+
+
+def elements(shape):
+    rows, cols = (int(v) for v in shape.split("x"))
+    return rows * cols
+
+
+def gbps(op, shape, microseconds):
+    return BYTES[op] * elements(shape) / (microseconds * 1e-6) / 1e9
+
+
+# The JMH suite of each op family (the op id's prefix up to the first capital or the whole id).
+SUITE = {"relu": "Activation", "geluErf": "Activation", "geluTanh": "Activation", "silu": "Activation",
+         "sigmoid": "Activation", "tanh": "Activation", "softmax": "Softmax", "logSoftmax": "Softmax",
+         "crossEntropy": "Softmax", "layerNorm": "Norm", "rmsNorm": "Norm", "batchNorm": "Norm",
+         "dropout": "Elementwise", "addRow": "Elementwise", "axpy": "Elementwise", "sum": "Elementwise",
+         "sgdMomentum": "Optimizer", "adamW": "Optimizer"}
+
+
+def benchmark_name(op):
+    family = op[:-len("Forward")] if op.endswith("Forward") else op[:-len("Backward")] if op.endswith("Backward") else op
+    return f"dev.lanes.jmh.kernels.{SUITE[family]}Benchmark.{op}"
 
 
 def make_ops(rows, cols):
@@ -197,6 +264,7 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--seconds", type=float, default=1.0, help="timing budget per op, shape and thread count")
     parser.add_argument("--out", help="append the JSON lines to this file too")
+    parser.add_argument("--json", help="write a lanes-bench/1 results file (for the report) here")
     args = parser.parse_args()
     patterns = [p for p in args.ops.split(",") if p]
     unknown = [p for p in patterns if not any(op.startswith(p) for op in BYTES)]
@@ -204,6 +272,7 @@ def main():
         parser.error(f"no op matches {unknown}; ops: {', '.join(op for op, _, _ in OPS)}")
 
     out = open(args.out, "a") if args.out else None
+    results = Results()
     print(f"# torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
           f"{os.cpu_count()} CPUs", file=sys.stderr)
     for shape in args.shapes.split(","):
@@ -227,8 +296,13 @@ def main():
                     if out:
                         out.write(line + "\n")
                         out.flush()
+                    if primary:
+                        results.add(benchmark_name(op), us * 1e-6, {"shape": shape, "threads": threads},
+                                    unit="us/op", work={"gbyte": BYTES[op] * rows * cols / 1e9})
     if out:
         out.close()
+    if args.json:
+        results.write(args.json)
     return 0
 
 

@@ -25,7 +25,8 @@ class BenchSmokeTest {
         assertTrue(file.environment().cpus() > 0 && !file.environment().jdk().isEmpty(), file.environment().toString());
         assertEquals(1, file.results().size());
         BenchmarkResult r = file.results().get(0);
-        assertEquals("ElementwiseBenchmark.axpy (shape=256x1024, threads=1) avgt", r.key());
+        // axpy is a comparison benchmark: its library param (lanes by default) is part of the key.
+        assertEquals("ElementwiseBenchmark.axpy (library=lanes, shape=256x1024, threads=1) avgt", r.key());
         assertTrue(r.primary().score() > 0 && r.primary().unit().equals("us/op"), r.primary().toString());
         var outcome = RegressionGate.compare(file, file, RegressionGate.Options.DEFAULTS);
         assertTrue(!outcome.failed() && outcome.warnings().isEmpty(), outcome.toString());

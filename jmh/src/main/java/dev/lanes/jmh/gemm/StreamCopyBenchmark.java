@@ -1,5 +1,6 @@
 package dev.lanes.jmh.gemm;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Threads;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The memory bandwidth yardstick for GEMV: a STREAM-style copy of 64 MB (the size of B in the
  * 1 x 4096 x 4096 product), split over the same threads. STREAM counts 2 x 64 MB moved per copy (read and
- * write); GEMV moves 64 MB (it only reads B). scripts/gemm_table.py turns both into GB/s.
+ * write), reported through {@link Work.Bytes} as GB/s; GEMV moves 64 MB (it only reads B).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,7 +44,8 @@ public class StreamCopyBenchmark {
     }
 
     @Benchmark
-    public float[] copy() {
+    public float[] copy(Work.Bytes work) {
+        work.gbyte += 2.0 * 4 * FLOATS * 1e-9;
         int parts = threads;
         Threads.parallelFor(parts, part -> {
             int from = (int) ((long) FLOATS * part / parts);

@@ -1,5 +1,6 @@
 package dev.lanes.jmh.kernels;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Activations;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * to the plain scalar Java loop over {@link Math} a developer writes without a library (forward only, one
  * thread; C2 auto-vectorizes what it can, such as ReLU).
  *
- * <p>Bytes per element by contract (scripts/kernels_table.py): forward 8 (read x, write y), backward 12 (read
- * the saved x or y and dy, write dx). Benchmarks named {@code *ScalarLoop} are the baselines.
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read
+ * x, write y), backward 12 (read the saved x or y and dy, write dx). The plain loops are the {@code java-loop} library
+ * of the forwards ({@code -p library=java-loop -p threads=1}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -64,13 +66,22 @@ public class ActivationBenchmark {
     }
 
     @State(Scope.Benchmark)
-    public static class ScalarState extends Operands {
+    public static class LibraryState extends Operands {
         @Param({KernelShape.DRAM, KernelShape.CACHE})
         public String shape;
 
+        @Param({"1", "2"})
+        public int threads;
+
+        /** {@code lanes} or {@code java-loop} (one thread only, so not in the default list). */
+        @Param({"lanes"})
+        public String library;
+
+        boolean loop;
+
         @Setup(Level.Trial)
         public void setUp() {
-            KernelShape.setUpScalar();
+            loop = KernelShape.setUpLibrary("ActivationBenchmark", library, threads);
             allocate(shape);
         }
     }
@@ -78,19 +89,23 @@ public class ActivationBenchmark {
     // ---- ReLU
 
     @Benchmark
-    public float[] reluForward(LanesState s) {
+    public float[] reluForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return reluForwardLoop(s);
+        }
         Activations.relu(s.n, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] reluBackward(LanesState s) {
+    public float[] reluBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.n;
         Activations.reluBackward(s.n, s.x, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] reluForwardScalarLoop(ScalarState s) {
+    private static float[] reluForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -102,19 +117,23 @@ public class ActivationBenchmark {
     // ---- GELU, exact (erf)
 
     @Benchmark
-    public float[] geluErfForward(LanesState s) {
+    public float[] geluErfForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return geluErfForwardLoop(s);
+        }
         Activations.gelu(s.n, false, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] geluErfBackward(LanesState s) {
+    public float[] geluErfBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.n;
         Activations.geluBackward(s.n, false, s.x, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] geluErfForwardScalarLoop(ScalarState s) {
+    private static float[] geluErfForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -127,19 +146,23 @@ public class ActivationBenchmark {
     // ---- GELU, tanh approximation
 
     @Benchmark
-    public float[] geluTanhForward(LanesState s) {
+    public float[] geluTanhForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return geluTanhForwardLoop(s);
+        }
         Activations.gelu(s.n, true, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] geluTanhBackward(LanesState s) {
+    public float[] geluTanhBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.n;
         Activations.geluBackward(s.n, true, s.x, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] geluTanhForwardScalarLoop(ScalarState s) {
+    private static float[] geluTanhForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -152,19 +175,23 @@ public class ActivationBenchmark {
     // ---- SiLU
 
     @Benchmark
-    public float[] siluForward(LanesState s) {
+    public float[] siluForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return siluForwardLoop(s);
+        }
         Activations.silu(s.n, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] siluBackward(LanesState s) {
+    public float[] siluBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.n;
         Activations.siluBackward(s.n, s.x, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] siluForwardScalarLoop(ScalarState s) {
+    private static float[] siluForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -177,19 +204,23 @@ public class ActivationBenchmark {
     // ---- Sigmoid
 
     @Benchmark
-    public float[] sigmoidForward(LanesState s) {
+    public float[] sigmoidForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return sigmoidForwardLoop(s);
+        }
         Activations.sigmoid(s.n, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] sigmoidBackward(LanesState s) {
+    public float[] sigmoidBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.n;
         Activations.sigmoidBackward(s.n, s.x, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] sigmoidForwardScalarLoop(ScalarState s) {
+    private static float[] sigmoidForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -201,19 +232,23 @@ public class ActivationBenchmark {
     // ---- Tanh
 
     @Benchmark
-    public float[] tanhForward(LanesState s) {
+    public float[] tanhForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return tanhForwardLoop(s);
+        }
         Activations.tanh(s.n, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] tanhBackward(LanesState s) {
+    public float[] tanhBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.n;
         Activations.tanhBackward(s.n, s.x, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] tanhForwardScalarLoop(ScalarState s) {
+    private static float[] tanhForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 package dev.lanes.jmh.kernels;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Attention;
 import dev.lanes.kernels.Gemm;
 import dev.lanes.kernels.Softmax;
@@ -27,7 +28,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code 2 BH T^2 D} each), so GFLOP/s = {@code 4 * 8 * T * T * 64 / (time in ns)}; the backward does
  * {@code 2.5} times that (five products, counting the recomputed scores: {@code 10 BH T^2 D}; Lanes
  * computes the scores and {@code dOut V^T} in both of its passes, {@code 14 BH T^2 D} in all, which this
- * count leaves out; since the one-pass backward, Lanes computes {@code 10 BH T^2 D} as well).
+ * count leaves out; since the one-pass backward, Lanes computes {@code 10 BH T^2 D} as well). Each method adds
+ * that count to a {@link Work.Flop} counter (GFLOP/s, the figures of docs/kernels.md): {@code 4 BH T^2 D} for
+ * {@link #fusedForward} and {@link #naiveForward}, {@code 10 BH T^2 D} for {@link #fusedBackward}, half the
+ * forward's for {@link #fusedForwardCausal} (the masked half of the scores is skipped, the FlashAttention
+ * convention), {@code (2 + 5) BH T^2 D} for the causal {@link #gptForwardBackward}, and {@code 4 BH TK D} for
+ * {@link #decodeForward}. {@code scripts/bench_torch_attention.py --json} writes PyTorch's figures as the same
+ * benchmarks with {@code library=pytorch}.
  *
  * <p>Two small shapes of the sequence models built on it: {@link #gptForwardBackward}, a GPT's causal
  * attention in training (batch 16 x 4 heads = 64 problems of T = 128, D = 64, forward then backward), and
@@ -35,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx2g"})
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx2g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class AttentionBenchmark {
@@ -122,7 +129,8 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public float[] gptForwardBackward(Gpt s) {
+    public float[] gptForwardBackward(Gpt s, Work.Flop work) {
+        work.gflop += 7e-9 * Gpt.BH * Gpt.T * Gpt.T * D;
         Attention.forward(Gpt.BH, Gpt.T, Gpt.T, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, true, s.scale, s.out, 0, s.lse, 0);
         Attention.backward(Gpt.BH, Gpt.T, Gpt.T, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, true, s.scale, s.out, 0,
                 s.lse, 0, s.dOut, 0, s.dq, 0, s.dk, 0, s.dv, 0);
@@ -130,26 +138,30 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public float[] decodeForward(Decode s) {
+    public float[] decodeForward(Decode s, Work.Flop work) {
+        work.gflop += 4e-9 * Decode.BH * Decode.TK * D;
         Attention.forward(Decode.BH, 1, Decode.TK, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, false, s.scale, s.out, 0,
                 null, 0);
         return s.out;
     }
 
     @Benchmark
-    public float[] fusedForward(Operands s) {
+    public float[] fusedForward(Operands s, Work.Flop work) {
+        work.gflop += 4e-9 * BH * s.t * s.t * D;
         Attention.forward(BH, s.t, s.t, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, false, s.scale, s.out, 0, s.lse, 0);
         return s.out;
     }
 
     @Benchmark
-    public float[] fusedForwardCausal(Operands s) {
+    public float[] fusedForwardCausal(Operands s, Work.Flop work) {
+        work.gflop += 2e-9 * BH * s.t * s.t * D;
         Attention.forward(BH, s.t, s.t, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, true, s.scale, s.out, 0, s.lse, 0);
         return s.out;
     }
 
     @Benchmark
-    public float[] fusedBackward(Operands s) {
+    public float[] fusedBackward(Operands s, Work.Flop work) {
+        work.gflop += 10e-9 * BH * s.t * s.t * D;
         Attention.backward(BH, s.t, s.t, D, s.q, 0, s.k, 0, s.v, 0, null, 0, 0, false, s.scale, s.out, 0, s.lse, 0,
                 s.dOut, 0, s.dq, 0, s.dk, 0, s.dv, 0);
         return s.dq;
@@ -157,7 +169,8 @@ public class AttentionBenchmark {
 
     /** Scores stored: {@code S = scale Q K^T}, {@code P = softmax(S)} in place, {@code out = P V}. */
     @Benchmark
-    public float[] naiveForward(Operands s) {
+    public float[] naiveForward(Operands s, Work.Flop work) {
+        work.gflop += 4e-9 * BH * s.t * s.t * D;
         int t = s.t;
         Gemm.sgemmStridedBatched(false, true, t, t, D, s.scale, s.q, 0, D, t * D, s.k, 0, D, t * D,
                 0f, s.scores, 0, t, t * t, BH);

@@ -1,5 +1,6 @@
 package dev.lanes.jmh.kernels;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Dropout;
 import dev.lanes.kernels.Elementwise;
 import dev.lanes.kernels.Reductions;
@@ -23,9 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * to plain scalar loops (one thread; C2 auto-vectorizes the row add and axpy, not the float sum, whose order it
  * must keep).
  *
- * <p>Bytes per element by contract (scripts/kernels_table.py): add-row 8 (read a, write y; the row stays in
- * cache), axpy 12 (read x and y, write y), sum 4, dropout 8 (Lanes regenerates the mask from the seed; PyTorch
- * also writes and reads a one-byte mask, not counted).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): add-row 8 (read
+ * a, write y; the row stays in cache), axpy 12 (read x and y, write y), sum 4, dropout 8 (Lanes regenerates the mask
+ * from the seed; PyTorch also writes and reads a one-byte mask, not counted).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -68,13 +69,22 @@ public class ElementwiseBenchmark {
     }
 
     @State(Scope.Benchmark)
-    public static class ScalarState extends Operands {
+    public static class LibraryState extends Operands {
         @Param({KernelShape.DRAM, KernelShape.CACHE})
         public String shape;
 
+        @Param({"1", "2"})
+        public int threads;
+
+        /** {@code lanes} or {@code java-loop} (one thread only, so not in the default list). */
+        @Param({"lanes"})
+        public String library;
+
+        boolean loop;
+
         @Setup(Level.Trial)
         public void setUp() {
-            KernelShape.setUpScalar();
+            loop = KernelShape.setUpLibrary("ElementwiseBenchmark", library, threads);
             allocate(shape);
         }
     }
@@ -82,13 +92,16 @@ public class ElementwiseBenchmark {
     // ---- y = a + row (bias broadcast down the rows)
 
     @Benchmark
-    public float[] addRow(LanesState s) {
+    public float[] addRow(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return addRowLoop(s);
+        }
         Elementwise.binaryRow(Elementwise.Op.ADD, s.rows, s.cols, s.a, 0, s.row, 0, s.y, 0);
         return s.y;
     }
 
-    @Benchmark
-    public float[] addRowScalarLoop(ScalarState s) {
+    private static float[] addRowLoop(LibraryState s) {
         float[] a = s.a, row = s.row, y = s.y;
         int rows = s.rows, cols = s.cols;
         for (int r = 0; r < rows; r++) {
@@ -103,14 +116,16 @@ public class ElementwiseBenchmark {
     // ---- y += alpha * a (y drifts by ALPHA * a per call; it stays far from overflow)
 
     @Benchmark
-    public float[] axpy(LanesState s, dev.lanes.jmh.Work.Bytes work) {
-        Elementwise.axpy(s.n, ALPHA, s.a, 0, s.y, 0);
+    public float[] axpy(LibraryState s, Work.Bytes work) {
         work.gbyte += 12e-9 * s.n;
+        if (s.loop) {
+            return axpyLoop(s);
+        }
+        Elementwise.axpy(s.n, ALPHA, s.a, 0, s.y, 0);
         return s.y;
     }
 
-    @Benchmark
-    public float[] axpyScalarLoop(ScalarState s) {
+    private static float[] axpyLoop(LibraryState s) {
         float[] x = s.a, y = s.y;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -122,12 +137,15 @@ public class ElementwiseBenchmark {
     // ---- sum(a)
 
     @Benchmark
-    public float sum(LanesState s) {
+    public float sum(LibraryState s, Work.Bytes work) {
+        work.gbyte += 4e-9 * s.n;
+        if (s.loop) {
+            return sumLoop(s);
+        }
         return Reductions.sum(s.n, s.a, 0);
     }
 
-    @Benchmark
-    public float sumScalarLoop(ScalarState s) {
+    private static float sumLoop(LibraryState s) {
         float[] x = s.a;
         int n = s.n;
         float sum = 0f;
@@ -140,13 +158,18 @@ public class ElementwiseBenchmark {
     // ---- dropout, p = 0.1
 
     @Benchmark
-    public float[] dropoutForward(LanesState s) {
+    public float[] dropoutForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
+        if (s.loop) {
+            return dropoutForwardLoop(s);
+        }
         Dropout.forward(s.n, DROPOUT_P, SEED, s.a, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] dropoutBackward(LanesState s) {
+    public float[] dropoutBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.n;
         Dropout.backward(s.n, DROPOUT_P, SEED, s.a, 0, s.y, 0);
         return s.y;
     }
@@ -155,8 +178,7 @@ public class ElementwiseBenchmark {
      * The same counter-based mask (a MurmurHash3 finaliser of the element index, two rounds) computed one
      * element at a time, the way a plain loop regenerates a mask instead of storing it.
      */
-    @Benchmark
-    public float[] dropoutForwardScalarLoop(ScalarState s) {
+    private static float[] dropoutForwardLoop(LibraryState s) {
         float[] x = s.a, y = s.y;
         int n = s.n;
         int key0 = (int) SEED * 0x9E3779B9, key1 = (int) (SEED >>> 32) ^ 0x7F4A7C15;

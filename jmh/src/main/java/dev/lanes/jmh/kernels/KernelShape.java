@@ -11,13 +11,16 @@ import java.util.SplittableRandom;
  *
  * <p>The two shapes of the suites: {@value #DRAM} (16 MB per operand, far beyond L2; a two-operand kernel
  * touches 32 MB, so on a CPU with a large L3 part of it may still hit there) and {@value #CACHE} (1 MB per
- * operand, L2/L3 resident). Each suite reports time per call; {@code scripts/kernels_table.py} turns that into
- * GB/s with the byte count of each kernel's contract (for example 8 bytes per element for an activation's
- * forward: one float read, one written), the same count {@code scripts/bench_torch_kernels.py} uses.
+ * operand, L2/L3 resident). Each benchmark method adds the bytes of one call to a {@link dev.lanes.jmh.Work.Bytes}
+ * counter (GB/s): bytes read plus written per element by the kernel's contract times the elements, for example
+ * 8 per element for an activation's forward (one float read, one written); per-row and per-column terms
+ * (targets, gamma/beta, row statistics, a broadcast row) are left out, below 0.5% of the traffic at 1024 columns.
+ * {@code scripts/bench_torch_kernels.py} counts the same bytes for PyTorch.
  *
- * <p>Every benchmark has two kinds of state: a {@code LanesState} with {@code shape} and {@code threads}
- * parameters, whose setup calls {@link #setUpLanes(int)}, and a {@code ScalarState} with {@code shape} only
- * (the plain-loop baselines are single-threaded, so they run only once per shape).
+ * <p>Every suite has two kinds of state: a {@code LibraryState} ({@code shape}, {@code threads} and
+ * {@code library}: {@code lanes}, or {@code java-loop}, the plain single-threaded loop, run with
+ * {@code -p library=lanes,java-loop -p threads=1}) for the ops that have a plain-loop twin, and a
+ * {@code LanesState} ({@code shape} and {@code threads}) for the Lanes-only ones (the backward passes).
  */
 public final class KernelShape {
     /** The DRAM-resident block. */
@@ -49,12 +52,28 @@ public final class KernelShape {
     }
 
     /**
-     * For the plain-loop baselines: the same guard (so that a fork missing {@code --add-modules} fails loudly
-     * here too) and one thread; the loops themselves never touch the Lanes pool.
+     * The setup of a suite's comparison state: {@code lanes} as {@link #setUpLanes(int)}; {@code java-loop}, the
+     * plain loop a developer writes without a library, with the same guard (so that a fork missing
+     * {@code --add-modules} fails loudly here too) and one thread, the only count it takes. Returns whether the
+     * plain loop runs.
      */
-    static void setUpScalar() {
-        VectorGuard.requireVectorized();
-        Threads.setCount(1);
+    static boolean setUpLibrary(String suite, String library, int threads) {
+        switch (library) {
+            case "lanes" -> {
+                setUpLanes(threads);
+                return false;
+            }
+            case "java-loop" -> {
+                if (threads != 1) {
+                    throw new IllegalArgumentException("java-loop is single-threaded: run it with -p threads=1");
+                }
+                VectorGuard.requireVectorized();
+                Threads.setCount(1);
+                return true;
+            }
+            default -> throw new IllegalArgumentException(suite + ": library '" + library
+                    + "' is not one of lanes, java-loop");
+        }
     }
 
     /** Standard-normal floats, the usual distribution of activations and logits. */

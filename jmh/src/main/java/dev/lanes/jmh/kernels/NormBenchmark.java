@@ -1,5 +1,6 @@
 package dev.lanes.jmh.kernels;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Norms;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * on {@code (N, C)}; momentum 0.1, running statistics updated). Next to plain scalar loops of the forwards
  * (one thread; two passes per row for the statistics, as Lanes; three passes over the block for BatchNorm).
  *
- * <p>Bytes per element by contract (scripts/kernels_table.py): forward 8 (read x, write y), backward 12 (read
- * x and dy, write dx); the per-row or per-channel statistics and parameters are not counted. BatchNorm's
- * statistics are over columns, so an implementation that cannot keep the block in cache reads x twice
- * (forward) or x and dy twice (backward).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read
+ * x, write y), backward 12 (read x and dy, write dx); the per-row or per-channel statistics and parameters are not
+ * counted. BatchNorm's statistics are over columns, so an implementation that cannot keep the block in cache reads x
+ * twice (forward) or x and dy twice (backward).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -92,15 +93,24 @@ public class NormBenchmark {
     }
 
     @State(Scope.Benchmark)
-    public static class ScalarState extends Operands {
+    public static class LibraryState extends Operands {
         @Param({KernelShape.DRAM, KernelShape.CACHE})
         public String shape;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        /** {@code lanes} or {@code java-loop} (one thread only, so not in the default list). */
+        @Param({"lanes"})
+        public String library;
+
+        boolean loop;
 
         float[] channelSum, channelSq;
 
         @Setup(Level.Trial)
         public void setUp() {
-            KernelShape.setUpScalar();
+            loop = KernelShape.setUpLibrary("NormBenchmark", library, threads);
             allocate(shape);
             channelSum = new float[cols];
             channelSq = new float[cols];
@@ -110,20 +120,24 @@ public class NormBenchmark {
     // ---- LayerNorm
 
     @Benchmark
-    public float[] layerNormForward(LanesState s) {
+    public float[] layerNormForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.rows * s.cols;
+        if (s.loop) {
+            return layerNormForwardLoop(s);
+        }
         Norms.layerNorm(s.rows, s.cols, s.x, 0, s.gamma, 0, s.beta, 0, EPS, s.y, 0, s.rowMean, 0, s.rowRstd, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] layerNormBackward(LanesState s) {
+    public float[] layerNormBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.rows * s.cols;
         Norms.layerNormBackward(s.rows, s.cols, s.x, 0, s.gamma, 0, s.rowMean, 0, s.rowRstd, 0, s.dy, 0,
                 s.dx, 0, s.dgamma, 0, s.dbeta, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] layerNormForwardScalarLoop(ScalarState s) {
+    private static float[] layerNormForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y, gamma = s.gamma, beta = s.beta, means = s.rowMean, rstds = s.rowRstd;
         int rows = s.rows, cols = s.cols;
         for (int r = 0; r < rows; r++) {
@@ -151,19 +165,23 @@ public class NormBenchmark {
     // ---- RMSNorm
 
     @Benchmark
-    public float[] rmsNormForward(LanesState s) {
+    public float[] rmsNormForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.rows * s.cols;
+        if (s.loop) {
+            return rmsNormForwardLoop(s);
+        }
         Norms.rmsNorm(s.rows, s.cols, s.x, 0, s.gamma, 0, EPS, s.y, 0, s.rmsRstd, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] rmsNormBackward(LanesState s) {
+    public float[] rmsNormBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.rows * s.cols;
         Norms.rmsNormBackward(s.rows, s.cols, s.x, 0, s.gamma, 0, s.rmsRstd, 0, s.dy, 0, s.dx, 0, s.dgamma, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] rmsNormForwardScalarLoop(ScalarState s) {
+    private static float[] rmsNormForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y, gamma = s.gamma, rstds = s.rmsRstd;
         int rows = s.rows, cols = s.cols;
         for (int r = 0; r < rows; r++) {
@@ -184,22 +202,26 @@ public class NormBenchmark {
     // ---- BatchNorm, training mode, N = rows, C = cols, spatial 1
 
     @Benchmark
-    public float[] batchNormForward(LanesState s) {
+    public float[] batchNormForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.rows * s.cols;
+        if (s.loop) {
+            return batchNormForwardLoop(s);
+        }
         Norms.batchNormTraining(s.rows, s.cols, 1, s.x, 0, s.gamma, 0, s.beta, 0, EPS, MOMENTUM, s.runningMean, 0,
                 s.runningVar, 0, s.y, 0, s.saveMean, 0, s.saveRstd, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] batchNormBackward(LanesState s) {
+    public float[] batchNormBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.rows * s.cols;
         Norms.batchNormBackward(s.rows, s.cols, 1, s.x, 0, s.gamma, 0, s.saveMean, 0, s.saveRstd, 0, s.dy, 0,
                 s.dx, 0, s.dgamma, 0, s.dbeta, 0);
         return s.dx;
     }
 
     /** Channel sums, then channel sums of squared deviations, then the normalization: three passes, row order. */
-    @Benchmark
-    public float[] batchNormForwardScalarLoop(ScalarState s) {
+    private static float[] batchNormForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y, gamma = s.gamma, beta = s.beta;
         float[] sum = s.channelSum, sq = s.channelSq, mean = s.saveMean, rstd = s.saveRstd;
         int rows = s.rows, cols = s.cols;

@@ -1,5 +1,6 @@
 package dev.lanes.jmh.kernels;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.Optimizers;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * weight decay, not the first step) and AdamW (lr 1e-3, betas 0.9 / 0.999, eps 1e-8, weight decay 0.01, no
  * amsgrad), next to the plain scalar loop of the same update (one thread).
  *
- * <p>Bytes per element by contract (scripts/kernels_table.py): SGD-momentum 20 (param, grad, buffer read;
- * param, buffer written), AdamW 28 (param, grad, m, v read; param, m, v written).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): SGD-momentum 20
+ * (param, grad, buffer read; param, buffer written), AdamW 28 (param, grad, m, v read; param, m, v written).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -65,13 +66,22 @@ public class OptimizerBenchmark {
     }
 
     @State(Scope.Benchmark)
-    public static class ScalarState extends Operands {
+    public static class LibraryState extends Operands {
         @Param({KernelShape.DRAM, KernelShape.CACHE})
         public String shape;
 
+        @Param({"1", "2"})
+        public int threads;
+
+        /** {@code lanes} or {@code java-loop} (one thread only, so not in the default list). */
+        @Param({"lanes"})
+        public String library;
+
+        boolean loop;
+
         @Setup(Level.Trial)
         public void setUp() {
-            KernelShape.setUpScalar();
+            loop = KernelShape.setUpLibrary("OptimizerBenchmark", library, threads);
             allocate(shape);
         }
     }
@@ -79,13 +89,16 @@ public class OptimizerBenchmark {
     // ---- SGD with momentum
 
     @Benchmark
-    public float[] sgdMomentum(LanesState s) {
+    public float[] sgdMomentum(LibraryState s, Work.Bytes work) {
+        work.gbyte += 20e-9 * s.n;
+        if (s.loop) {
+            return sgdMomentumLoop(s);
+        }
         Optimizers.sgd(s.n, s.param, 0, s.grad, 0, s.buf, 0, SGD_LR, MOMENTUM, 0f, 0f, false, false, false);
         return s.param;
     }
 
-    @Benchmark
-    public float[] sgdMomentumScalarLoop(ScalarState s) {
+    private static float[] sgdMomentumLoop(LibraryState s) {
         float[] p = s.param, g = s.grad, buf = s.buf;
         int n = s.n;
         for (int i = 0; i < n; i++) {
@@ -99,14 +112,17 @@ public class OptimizerBenchmark {
     // ---- AdamW
 
     @Benchmark
-    public float[] adamW(LanesState s) {
+    public float[] adamW(LibraryState s, Work.Bytes work) {
+        work.gbyte += 28e-9 * s.n;
+        if (s.loop) {
+            return adamWLoop(s);
+        }
         Optimizers.adamW(s.n, s.param, 0, s.grad, 0, s.m, 0, s.v, 0, null, 0, ADAM_LR, BETA1, BETA2, EPS,
                 WEIGHT_DECAY, false, false, ++s.step);
         return s.param;
     }
 
-    @Benchmark
-    public float[] adamWScalarLoop(ScalarState s) {
+    private static float[] adamWLoop(LibraryState s) {
         float[] p = s.param, g = s.grad, m = s.m, v = s.v;
         int n = s.n;
         long step = ++s.step;

@@ -1,5 +1,6 @@
 package dev.lanes.jmh.kernels;
 
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.CrossEntropy;
 import dev.lanes.kernels.Softmax;
 import java.util.SplittableRandom;
@@ -22,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * plus gradient ({@link CrossEntropy#mean}, {@code rows x 1024} classes, one target per row), next to plain
  * scalar loops with {@link Math#exp} and {@link Math#log} in float (forward and the fused loss, one thread).
  *
- * <p>Bytes per element by contract (scripts/kernels_table.py): forward 8 (read x, write y), backward 12 (read
- * y and dy, write dx), cross-entropy 8 (read the logits, write their gradient; the targets add 4 bytes a row).
+ * <p>Bytes per element by contract (the {@link dev.lanes.jmh.Work.Bytes} counter of each method, GB/s): forward 8 (read
+ * x, write y), backward 12 (read y and dy, write dx), cross-entropy 8 (read the logits, write their gradient; the
+ * targets add 4 bytes a row).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -71,13 +73,22 @@ public class SoftmaxBenchmark {
     }
 
     @State(Scope.Benchmark)
-    public static class ScalarState extends Operands {
+    public static class LibraryState extends Operands {
         @Param({KernelShape.DRAM, KernelShape.CACHE})
         public String shape;
 
+        @Param({"1", "2"})
+        public int threads;
+
+        /** {@code lanes} or {@code java-loop} (one thread only, so not in the default list). */
+        @Param({"lanes"})
+        public String library;
+
+        boolean loop;
+
         @Setup(Level.Trial)
         public void setUp() {
-            KernelShape.setUpScalar();
+            loop = KernelShape.setUpLibrary("SoftmaxBenchmark", library, threads);
             allocate(shape);
         }
     }
@@ -85,19 +96,23 @@ public class SoftmaxBenchmark {
     // ---- Softmax
 
     @Benchmark
-    public float[] softmaxForward(LanesState s) {
+    public float[] softmaxForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.rows * s.cols;
+        if (s.loop) {
+            return softmaxForwardLoop(s);
+        }
         Softmax.softmax(s.rows, s.cols, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] softmaxBackward(LanesState s) {
+    public float[] softmaxBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.rows * s.cols;
         Softmax.softmaxBackward(s.rows, s.cols, s.p, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] softmaxForwardScalarLoop(ScalarState s) {
+    private static float[] softmaxForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int rows = s.rows, cols = s.cols;
         for (int r = 0; r < rows; r++) {
@@ -123,19 +138,23 @@ public class SoftmaxBenchmark {
     // ---- LogSoftmax
 
     @Benchmark
-    public float[] logSoftmaxForward(LanesState s) {
+    public float[] logSoftmaxForward(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.rows * s.cols;
+        if (s.loop) {
+            return logSoftmaxForwardLoop(s);
+        }
         Softmax.logSoftmax(s.rows, s.cols, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
-    public float[] logSoftmaxBackward(LanesState s) {
+    public float[] logSoftmaxBackward(LanesState s, Work.Bytes work) {
+        work.gbyte += 12e-9 * s.rows * s.cols;
         Softmax.logSoftmaxBackward(s.rows, s.cols, s.logP, 0, s.dy, 0, s.dx, 0);
         return s.dx;
     }
 
-    @Benchmark
-    public float[] logSoftmaxForwardScalarLoop(ScalarState s) {
+    private static float[] logSoftmaxForwardLoop(LibraryState s) {
         float[] x = s.x, y = s.y;
         int rows = s.rows, cols = s.cols;
         for (int r = 0; r < rows; r++) {
@@ -159,12 +178,15 @@ public class SoftmaxBenchmark {
     // ---- Cross-entropy, mean over rows, loss and gradient in one call
 
     @Benchmark
-    public float crossEntropy(LanesState s) {
+    public float crossEntropy(LibraryState s, Work.Bytes work) {
+        work.gbyte += 8e-9 * s.rows * s.cols;
+        if (s.loop) {
+            return crossEntropyLoop(s);
+        }
         return CrossEntropy.mean(s.rows, s.cols, s.x, 0, s.targets, 0, -100, 0f, s.dx, 0);
     }
 
-    @Benchmark
-    public float crossEntropyScalarLoop(ScalarState s) {
+    private static float crossEntropyLoop(LibraryState s) {
         float[] x = s.x, grad = s.dx;
         int[] targets = s.targets;
         int rows = s.rows, cols = s.cols;

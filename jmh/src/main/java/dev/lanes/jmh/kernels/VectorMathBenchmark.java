@@ -1,6 +1,7 @@
 package dev.lanes.jmh.kernels;
 
 import dev.lanes.jmh.VectorGuard;
+import dev.lanes.jmh.Work;
 import dev.lanes.kernels.internal.VectorMath;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
@@ -36,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>The score is ns per element ({@code @OperationsPerInvocation}); the input ranges are where the functions
- * are used: exp on [-10, 10], tanh on [-5, 5], erf on [-4, 4], log on [1e-3, 1e3] (log-uniform).
+ * are used: exp on [-10, 10], tanh on [-5, 5], erf on [-4, 4], log on [1e-3, 1e3] (log-uniform). Each call also
+ * adds its 8 bytes per element (one float read, one written) to a {@link Work.Bytes} counter: the L1 GB/s.
  *
  * <p>{@code DONT_INLINE} keeps each benchmark loop its own compilation unit, as a kernel's loop is. Without it
  * JMH inlines the loop into its measuring stub, and C2 can run past its inlining node budget
@@ -54,6 +56,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public class VectorMathBenchmark {
     static final int N = 4096;
+    /** One float read and one written per element, in GB: the {@link Work.Bytes} count of every method. */
+    private static final double BYTES_PER_CALL = 8e-9 * N;
     private static final VectorSpecies<Float> S = VectorMath.S;
     private static final String JAVA_LIBRARY = "-Djdk.incubator.vector.VectorMathLibrary=java";
 
@@ -81,7 +85,8 @@ public class VectorMathBenchmark {
     // ---- exp
 
     @Benchmark
-    public float[] expLanes() {
+    public float[] expLanes(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = expIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             VectorMath.exp(FloatVector.fromArray(S, in, i)).intoArray(o, i);
@@ -90,7 +95,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] expLanewise() {
+    public float[] expLanewise(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = expIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             FloatVector.fromArray(S, in, i).lanewise(VectorOperators.EXP).intoArray(o, i);
@@ -100,7 +106,8 @@ public class VectorMathBenchmark {
 
     @Benchmark
     @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", JAVA_LIBRARY})
-    public float[] expLanewiseJavaLibrary() {
+    public float[] expLanewiseJavaLibrary(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = expIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             FloatVector.fromArray(S, in, i).lanewise(VectorOperators.EXP).intoArray(o, i);
@@ -109,7 +116,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] expScalar() {
+    public float[] expScalar(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = expIn, o = out;
         for (int i = 0; i < N; i++) {
             o[i] = (float) Math.exp(in[i]);
@@ -120,7 +128,8 @@ public class VectorMathBenchmark {
     // ---- tanh
 
     @Benchmark
-    public float[] tanhLanes() {
+    public float[] tanhLanes(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = tanhIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             VectorMath.tanh(FloatVector.fromArray(S, in, i)).intoArray(o, i);
@@ -129,7 +138,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] tanhLanewise() {
+    public float[] tanhLanewise(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = tanhIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             FloatVector.fromArray(S, in, i).lanewise(VectorOperators.TANH).intoArray(o, i);
@@ -139,7 +149,8 @@ public class VectorMathBenchmark {
 
     @Benchmark
     @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", JAVA_LIBRARY})
-    public float[] tanhLanewiseJavaLibrary() {
+    public float[] tanhLanewiseJavaLibrary(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = tanhIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             FloatVector.fromArray(S, in, i).lanewise(VectorOperators.TANH).intoArray(o, i);
@@ -148,7 +159,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] tanhScalar() {
+    public float[] tanhScalar(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = tanhIn, o = out;
         for (int i = 0; i < N; i++) {
             o[i] = (float) Math.tanh(in[i]);
@@ -159,7 +171,8 @@ public class VectorMathBenchmark {
     // ---- log
 
     @Benchmark
-    public float[] logLanes() {
+    public float[] logLanes(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = logIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             VectorMath.log(FloatVector.fromArray(S, in, i)).intoArray(o, i);
@@ -168,7 +181,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] logLanewise() {
+    public float[] logLanewise(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = logIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             FloatVector.fromArray(S, in, i).lanewise(VectorOperators.LOG).intoArray(o, i);
@@ -178,7 +192,8 @@ public class VectorMathBenchmark {
 
     @Benchmark
     @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", JAVA_LIBRARY})
-    public float[] logLanewiseJavaLibrary() {
+    public float[] logLanewiseJavaLibrary(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = logIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             FloatVector.fromArray(S, in, i).lanewise(VectorOperators.LOG).intoArray(o, i);
@@ -187,7 +202,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] logScalar() {
+    public float[] logScalar(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = logIn, o = out;
         for (int i = 0; i < N; i++) {
             o[i] = (float) Math.log(in[i]);
@@ -198,7 +214,8 @@ public class VectorMathBenchmark {
     // ---- erf (the Vector API has no ERF operator)
 
     @Benchmark
-    public float[] erfLanes() {
+    public float[] erfLanes(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = erfIn, o = out;
         for (int i = 0; i < N; i += S.length()) {
             VectorMath.erf(FloatVector.fromArray(S, in, i)).intoArray(o, i);
@@ -207,7 +224,8 @@ public class VectorMathBenchmark {
     }
 
     @Benchmark
-    public float[] erfScalar() {
+    public float[] erfScalar(Work.Bytes work) {
+        work.gbyte += BYTES_PER_CALL;
         float[] in = erfIn, o = out;
         for (int i = 0; i < N; i++) {
             o[i] = KernelShape.plainErf(in[i]);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ReportTest {
     private static final String CPU = "AMD EPYC 9B45";
-    private static final String GEMM = "dev.lanes.jmh.gemm.GemmLibrariesBenchmark.sgemm";
+    private static final String GEMM = "dev.lanes.jmh.gemm.GemmBenchmark.sgemm";
 
     @TempDir
     Path dir;
@@ -39,9 +39,9 @@ class ReportTest {
     void tableHasOneRowPerWorkloadAndAColumnPerLibrary() throws IOException {
         String md = Report.markdown(fixture(), "lanes", Map.of());
         assertTrue(md.contains("| benchmark | lanes | netlib | pytorch | lanes / best other |"), md);
-        assertTrue(md.contains("| GemmLibrariesBenchmark.sgemm (shape=256x256x256) avgt | 100 ± 2 us/op | 250 ± 5 us/op |  | 2.50x |"), md);
+        assertTrue(md.contains("| GemmBenchmark.sgemm (shape=256x256x256) avgt | 100 ± 2 us/op | 250 ± 5 us/op |  | 2.50x |"), md);
         // PyTorch at 0.5 ms/op beats Lanes' 700 us/op: the ratio is 500 / 700.
-        assertTrue(md.contains("| GemmLibrariesBenchmark.sgemm (shape=512x512x512) avgt | 700 ± 9 us/op |  | 0.500 ± 0.010 ms/op | 0.71x |"), md);
+        assertTrue(md.contains("| GemmBenchmark.sgemm (shape=512x512x512) avgt | 700 ± 9 us/op |  | 0.500 ± 0.010 ms/op | 0.71x |"), md);
         assertTrue(md.contains("| MlpStepBenchmark.nnFused (threads=1) avgt | 2.50 ± 0.10 ms/op |  | 7,000 ± 100 us/op | 2.80x |"), md);
         assertTrue(md.contains("`torch.json`: pytorch, AMD EPYC 9B45, 2 processors, Linux amd64"), md);
     }
@@ -76,8 +76,8 @@ class ReportTest {
         assertTrue(text.endsWith(Report.END + "\n\nHand-written outro.\n"), text);
         assertTrue(!text.contains("old table") && text.contains("2.50x"), text);
         // The GEMM benchmark has two shapes for Lanes: one chart, linked relative to the document.
-        assertTrue(text.contains("](charts/GemmLibrariesBenchmark-sgemm-avgt.svg)"), text);
-        assertTrue(Files.readString(dir.resolve("charts/GemmLibrariesBenchmark-sgemm-avgt.svg")).contains("<svg"));
+        assertTrue(text.contains("](charts/GemmBenchmark-sgemm-avgt.svg)"), text);
+        assertTrue(Files.readString(dir.resolve("charts/GemmBenchmark-sgemm-avgt.svg")).contains("<svg"));
     }
 
     @Test

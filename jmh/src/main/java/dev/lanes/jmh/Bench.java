@@ -23,7 +23,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  *   <li>{@code --results FILE}: the results as JSON with that environment recorded, for
  *       {@link dev.lanes.jmh.results.RegressionGate} and {@link dev.lanes.jmh.results.Report};</li>
  *   <li>{@code --quick}: the CI profile, the same benchmarks with one fork and short iterations
- *       ({@code -f 1 -wi 2 -w 200ms -i 3 -r 200ms}); options given explicitly win.</li>
+ *       ({@code -f 1 -wi 2 -w 200ms -i 3 -r 200ms}); options given explicitly win;</li>
+ *   <li>{@code -Dlanes.onnx.dir=DIR} on this JVM reaches the benchmark forks too (JMH does not pass system
+ *       properties on), so the ONNX Runtime comparison finds its models anywhere.</li>
  * </ul>
  */
 public final class Bench {
@@ -70,6 +72,10 @@ public final class Bench {
                     jmh.add(0, QUICK.get(i));
                 }
             }
+        }
+        String onnxDir = System.getProperty(dev.lanes.jmh.onnx.OnnxModel.DIR_PROPERTY);
+        if (onnxDir != null && !jmh.contains("-jvmArgsPrepend")) {
+            jmh.addAll(List.of("-jvmArgsPrepend", "-D" + dev.lanes.jmh.onnx.OnnxModel.DIR_PROPERTY + "=" + onnxDir));
         }
         Path jmhJson = null;
         if (results != null) {

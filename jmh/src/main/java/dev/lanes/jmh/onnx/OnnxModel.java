@@ -20,10 +20,10 @@ import java.util.Map;
  * copying of tensors in and out of the JVM (as the Lanes side reuses its input tensor).
  *
  * <p>The models are looked up in the directory named by the system property {@code lanes.onnx.dir}, by default
- * {@code target/onnx} relative to the working directory (the repository root when the jar is run from there;
- * JMH forks inherit the working directory, not system properties: pass {@code -jvmArgsPrepend
- * -Dlanes.onnx.dir=DIR} for another place; not {@code -jvmArgsAppend}, which would replace the benchmarks' own
- * heap and module flags).
+ * {@code target/onnx} relative to the working directory (the repository root when the jar is run from there).
+ * JMH forks inherit the working directory but not system properties: {@link dev.lanes.jmh.Bench} passes a
+ * {@code -Dlanes.onnx.dir=DIR} given to the jar on to them ({@code -jvmArgsPrepend}; not
+ * {@code -jvmArgsAppend}, which would replace the benchmarks' own heap and module flags).
  */
 public final class OnnxModel implements AutoCloseable {
     /** The system property naming the directory of the exported models. */

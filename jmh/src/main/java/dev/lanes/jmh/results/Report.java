@@ -61,8 +61,7 @@ public final class Report {
         Map<String, List<Cell>> rows = new LinkedHashMap<>();
         for (ResultsFile f : files) {
             for (BenchmarkResult r : f.results()) {
-                String key = r.workload() + (r.mode().isEmpty() ? "" : " " + r.mode());
-                rows.computeIfAbsent(key, k -> new ArrayList<>()).add(new Cell(column(r, f), r.primary(), r.userRate()));
+                rows.computeIfAbsent(rowKey(r), k -> new ArrayList<>()).add(new Cell(column(r, f), r.primary(), r.userRate()));
             }
         }
         return rows;
@@ -88,6 +87,25 @@ public final class Report {
             best = Double.isNaN(best) ? speed : Math.min(best, speed);
         }
         return best;
+    }
+
+    /**
+     * The files with only the results whose row has a {@code lanes} cell: for a report over a Lanes run and
+     * a script that timed more workloads than the run did.
+     */
+    static List<ResultsFile> rowsWithLanes(List<ResultsFile> files, String lanes) {
+        Set<String> keep = new LinkedHashSet<>();
+        rows(files).forEach((row, cells) -> {
+            if (cells.stream().anyMatch(c -> c.library().equals(lanes))) {
+                keep.add(row);
+            }
+        });
+        return files.stream().map(f -> new ResultsFile(f.path(), f.environment(), f.results().stream()
+                .filter(r -> keep.contains(rowKey(r))).toList())).toList();
+    }
+
+    private static String rowKey(BenchmarkResult r) {
+        return r.workload() + (r.mode().isEmpty() ? "" : " " + r.mode());
     }
 
     /** The Markdown of the report (without the markers). */
@@ -224,12 +242,14 @@ public final class Report {
         List<Path> inputs = new ArrayList<>();
         Path target = null, chartDir = null;
         String lanes = "lanes";
+        boolean lanesRowsOnly = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--out" -> target = Path.of(next(args, ++i, "--out"));
                     case "--charts" -> chartDir = Path.of(next(args, ++i, "--charts"));
                     case "--lanes" -> lanes = next(args, ++i, "--lanes");
+                    case "--lanes-rows-only" -> lanesRowsOnly = true;
                     default -> {
                         if (args[i].startsWith("--")) {
                             throw new IllegalArgumentException("unknown option " + args[i]);
@@ -239,11 +259,14 @@ public final class Report {
                 }
             }
             if (inputs.isEmpty()) {
-                throw new IllegalArgumentException("usage: Report RESULTS.json... [--out FILE.md] [--charts DIR] [--lanes COLUMN]");
+                throw new IllegalArgumentException("usage: Report RESULTS.json... [--out FILE.md] [--charts DIR] [--lanes COLUMN] [--lanes-rows-only]");
             }
             List<ResultsFile> files = new ArrayList<>();
             for (Path p : inputs) {
                 files.add(ResultsFile.read(p));
+            }
+            if (lanesRowsOnly) {
+                files = rowsWithLanes(files, lanes);
             }
             Map<String, String> links = new LinkedHashMap<>();
             if (chartDir != null) {

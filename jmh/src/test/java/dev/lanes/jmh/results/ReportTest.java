@@ -62,6 +62,18 @@ class ReportTest {
     }
 
     @Test
+    void lanesRowsOnlyDropsWorkloadsThatOnlyAnotherLibraryMeasured() throws IOException {
+        List<ResultsFile> files = new java.util.ArrayList<>(fixture());
+        files.add(ResultsFile.read(new ResultsTestFiles()
+                .add("dev.lanes.jmh.nn.MlpStepBenchmark.nnModules", "avgt", 9000, 100, "us/op", "threads", "1")
+                .writeLanes(dir, "torch-only.json", "pytorch", CPU)));
+        assertTrue(Report.markdown(files, "lanes", Map.of()).contains("MlpStepBenchmark.nnModules"));
+        String md = Report.markdown(Report.rowsWithLanes(files, "lanes"), "lanes", Map.of());
+        assertTrue(!md.contains("MlpStepBenchmark.nnModules"), md);
+        assertTrue(md.contains("| MlpStepBenchmark.nnFused (threads=1) avgt | 2.50 ± 0.10 ms/op |  | 7,000 ± 100 us/op | 2.80x |"), md);
+    }
+
+    @Test
     void writesBetweenTheMarkersAndKeepsTheRestOfTheFile() throws IOException {
         fixture();
         Path doc = Files.writeString(dir.resolve("benchmarks.md"), "# Benchmarks\n\nHand-written intro.\n\n"

@@ -20,7 +20,10 @@ import dev.lanes.kernels.Threads;
  * hidden state ({@code dG W_hh}; {@code W_hh} is packed for the GEMM engine once per pass, not per step); after the loop, one GEMM each gives {@code dW_ih = dG^T X},
  * {@code dW_hh = dG^T H_prev} and {@code dX = dG W_ih} over all steps, and column sums give the bias
  * gradients. Everything the backward needs (the gates' activations and every hidden and cell state) is
- * kept from the forward, nothing is recomputed; per-step buffers are allocated once per call.
+ * kept from the forward, nothing is recomputed; per-step buffers are allocated once per call. The time loops
+ * run on fixed parts of the batch (rows are independent sequences; one part per 16 rows, at most 8), each
+ * part's whole loop one task on the {@code Threads} pool, so threads meet once per pass rather than at every
+ * step; the parts depend on the batch size only, and results have the same bits on any thread count.
  *
  * <p>Definitions are PyTorch's, gate order included: LSTM {@code (i, f, g, o)}, GRU {@code (r, z, n)} with
  * {@code n = tanh(W_in x + b_in + r * (W_hn h + b_hn))}.

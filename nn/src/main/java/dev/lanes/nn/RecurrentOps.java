@@ -5,6 +5,7 @@ import dev.lanes.kernels.Elementwise;
 import dev.lanes.kernels.Gemm;
 import dev.lanes.kernels.Recurrent;
 import dev.lanes.kernels.Reductions;
+import dev.lanes.kernels.Threads;
 
 /**
  * Recurrent layers as single autograd operations: one direction of one layer of {@code torch.nn.RNN},
@@ -19,7 +20,10 @@ import dev.lanes.kernels.Reductions;
  * hidden state ({@code dG W_hh}; {@code W_hh} is packed for the GEMM engine once per pass, not per step); after the loop, one GEMM each gives {@code dW_ih = dG^T X},
  * {@code dW_hh = dG^T H_prev} and {@code dX = dG W_ih} over all steps, and column sums give the bias
  * gradients. Everything the backward needs (the gates' activations and every hidden and cell state) is
- * kept from the forward, nothing is recomputed; per-step buffers are allocated once per call.
+ * kept from the forward, nothing is recomputed; per-step buffers are allocated once per call. The time loops
+ * run on fixed parts of the batch (rows are independent sequences; one part per 16 rows, at most 8), each
+ * part's whole loop one task on the {@code Threads} pool, so threads meet once per pass rather than at every
+ * step; the parts depend on the batch size only, and results have the same bits on any thread count.
  *
  * <p>Definitions are PyTorch's, gate order included: LSTM {@code (i, f, g, o)}, GRU {@code (r, z, n)} with
  * {@code n = tanh(W_in x + b_in + r * (W_hn h + b_hn))}.
@@ -142,21 +146,31 @@ public final class RecurrentOps {
         final float[] hg = new float[rowG];
         // W_hh^T is packed once for all steps: a GEMM would otherwise repack it at every step (1 MB for an
         // LSTM with 256 units, about as long as the product itself at batch 32).
-        Gemm.PackedB whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
-        for (int s = 0; s < steps; s++) {
-            int t = reverse ? steps - 1 - s : s;
-            int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
-            Gemm.sgemmPacked(batch, 1f, state, hp * bh, Math.max(1, hidden), whT, 0f, hg, 0, Math.max(1, gh),
-                    bhh == null ? null : bhh.data, bhh == null ? 0 : bhh.offset);
-            switch (cell) {
-                case LSTM -> Recurrent.lstmForward(batch, hidden, xg, t * rowG, hg, 0, state, cBase + hp * bh,
-                        xg, t * rowG, state, cBase + ho * bh, state, ho * bh);
-                case GRU -> Recurrent.gruForward(batch, hidden, xg, t * rowG, hg, 0, state, hp * bh,
-                        saved, t * batch * 4 * hidden, state, ho * bh);
-                case RNN_TANH, RNN_RELU -> Recurrent.rnnForward(batch, hidden, relu, xg, t * rowG, hg, 0,
-                        state, ho * bh);
+        final Gemm.PackedB whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
+        // The rows of a batch are independent sequences: each part of the batch runs the whole time loop as
+        // one task, so two threads split the work once per pass instead of handing off every step's small
+        // GEMM. The parts depend only on the batch size, and every element's arithmetic is the same in any
+        // part, so the bits do not depend on the thread count.
+        final int parts = parts(batch);
+        Threads.parallelFor(parts, p -> {
+            int r0 = partStart(batch, parts, p), rs = partStart(batch, parts, p + 1) - r0;
+            int sOff = r0 * hidden, gOff = r0 * gh;
+            for (int s = 0; s < steps; s++) {
+                int t = reverse ? steps - 1 - s : s;
+                int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
+                Gemm.sgemmPacked(rs, 1f, state, hp * bh + sOff, Math.max(1, hidden), whT, 0f, hg, gOff, Math.max(1, gh),
+                        bhh == null ? null : bhh.data, bhh == null ? 0 : bhh.offset);
+                switch (cell) {
+                    case LSTM -> Recurrent.lstmForward(rs, hidden, xg, t * rowG + gOff, hg, gOff, state,
+                            cBase + hp * bh + sOff, xg, t * rowG + gOff, state, cBase + ho * bh + sOff,
+                            state, ho * bh + sOff);
+                    case GRU -> Recurrent.gruForward(rs, hidden, xg, t * rowG + gOff, hg, gOff, state, hp * bh + sOff,
+                            saved, (t * batch + r0) * 4 * hidden, state, ho * bh + sOff);
+                    case RNN_TANH, RNN_RELU -> Recurrent.rnnForward(rs, hidden, relu, xg, t * rowG + gOff, hg, gOff,
+                            state, ho * bh + sOff);
+                }
             }
-        }
+        });
 
         Tensor packed = new Tensor(state, 0, new int[] {state.length}, new int[] {1});
         packed = Tensor.result(packed, backwardName(cell), g -> {
@@ -168,44 +182,55 @@ public final class RecurrentOps {
             float[] dh = new float[bh];
             float[] dc = lstm ? new float[bh] : null;
             float[] direct = gru ? new float[bh] : null; // the GRU's dh z path to the previous state
-            float[] sumBi = bIh != null && bIh.requiresGrad() ? new float[gh] : null;
-            float[] sumBh = bHh != null && bHh.requiresGrad() ? new float[gh] : null;
-            float[] stepSums = sumBi != null || sumBh != null ? new float[gh] : null;
+            float[] dh0Data = h0 != null && h0.requiresGrad() ? new float[bh] : null;
+            boolean wantBi = bIh != null && bIh.requiresGrad(), wantBh = bHh != null && bHh.requiresGrad();
+            // Bias gradients: each part sums its rows step by step while the step's gate gradients are in
+            // cache (one pass down all T B rows afterwards reads a column strip per row, a cache miss per
+            // row); the parts' sums are added in part order at the end.
+            // The LSTM's and RNN's bias_hh gradient is the same sum as bias_ih's.
+            float[][] partBi = wantBi || (wantBh && !gru) ? new float[parts][gh] : null;
+            float[][] partBh = wantBh && gru ? new float[parts][gh] : null;
             if (lstm) {
                 System.arraycopy(gd, go + cBase + last * bh, dc, 0, bh);
             }
             Gemm.PackedB whp = Gemm.packB(false, gh, hidden, wh.data, wh.offset, Math.max(1, hidden));
-            for (int s = steps - 1; s >= 0; s--) {
-                int t = reverse ? steps - 1 - s : s;
-                int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
-                System.arraycopy(gd, go + ho * bh, dh, 0, bh);
-                if (s < steps - 1) { // the gradient the step read after this one sends back through h
-                    int next = reverse ? t - 1 : t + 1;
-                    recurrentGrad(batch, gh, hidden, dhg, next * rowG, whp, direct, dh);
+            Threads.parallelFor(parts, p -> {
+                int r0 = partStart(batch, parts, p), rs = partStart(batch, parts, p + 1) - r0;
+                int sOff = r0 * hidden, gOff = r0 * gh;
+                float[] stepSums = partBi != null || partBh != null ? new float[gh] : null;
+                for (int s = steps - 1; s >= 0; s--) {
+                    int t = reverse ? steps - 1 - s : s;
+                    int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
+                    System.arraycopy(gd, go + ho * bh + sOff, dh, sOff, rs * hidden);
+                    if (s < steps - 1) { // the gradient the step read after this one sends back through h
+                        int next = reverse ? t - 1 : t + 1;
+                        recurrentGrad(rs, gh, hidden, dhg, next * rowG + gOff, whp, direct, dh, sOff);
+                    }
+                    switch (cell) {
+                        case LSTM -> Recurrent.lstmBackward(rs, hidden, xg, t * rowG + gOff, state,
+                                cBase + hp * bh + sOff, state, cBase + ho * bh + sOff, dh, sOff, dc, sOff,
+                                dxg, t * rowG + gOff, dc, sOff);
+                        case GRU -> Recurrent.gruBackward(rs, hidden, saved, (t * batch + r0) * 4 * hidden, state,
+                                hp * bh + sOff, dh, sOff, dxg, t * rowG + gOff, dhg, t * rowG + gOff, direct, sOff);
+                        case RNN_TANH, RNN_RELU -> Recurrent.rnnBackward(rs, hidden, relu, state, ho * bh + sOff,
+                                dh, sOff, dxg, t * rowG + gOff);
+                    }
+                    if (partBi != null) {
+                        addColumnSums(rs, gh, dxg, t * rowG + gOff, stepSums, partBi[p]);
+                    }
+                    if (partBh != null) {
+                        addColumnSums(rs, gh, dhg, t * rowG + gOff, stepSums, partBh[p]);
+                    }
                 }
-                switch (cell) {
-                    case LSTM -> Recurrent.lstmBackward(batch, hidden, xg, t * rowG, state, cBase + hp * bh,
-                            state, cBase + ho * bh, dh, 0, dc, 0, dxg, t * rowG, dc, 0);
-                    case GRU -> Recurrent.gruBackward(batch, hidden, saved, t * batch * 4 * hidden, state, hp * bh,
-                            dh, 0, dxg, t * rowG, dhg, t * rowG, direct, 0);
-                    case RNN_TANH, RNN_RELU -> Recurrent.rnnBackward(batch, hidden, relu, state, ho * bh, dh, 0,
-                            dxg, t * rowG);
+                if (h0 != null && h0.requiresGrad()) { // this part's rows of dh0
+                    int first = reverse ? steps - 1 : 0;
+                    recurrentGrad(rs, gh, hidden, dhg, first * rowG + gOff, whp, direct, dh0Data, sOff);
                 }
-                // The bias gradients, summed step by step while the step's gate gradients are in cache (one
-                // pass down all T B rows afterwards reads a column strip per row, a cache miss per row).
-                if (sumBi != null) {
-                    addColumnSums(batch, gh, dxg, t * rowG, stepSums, sumBi);
-                }
-                if (sumBh != null && dhg != dxg) {
-                    addColumnSums(batch, gh, dhg, t * rowG, stepSums, sumBh);
-                }
-            }
-            Tensor dh0 = null, dc0 = null, dx = null, dwi = null, dwh = null, dbi = null, dbh = null;
-            if (h0 != null && h0.requiresGrad()) {
-                dh0 = Tensor.zeros(batch, hidden);
-                int first = reverse ? steps - 1 : 0;
-                recurrentGrad(batch, gh, hidden, dhg, first * rowG, whp, direct, dh0.data);
-            }
+            });
+            float[] sumBi = inPartOrder(partBi);
+            float[] sumBh = !wantBh ? null : gru ? inPartOrder(partBh) : sumBi.clone();
+            Tensor dh0 = dh0Data == null ? null : new Tensor(dh0Data, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
+            Tensor dc0 = null, dx = null, dwi = null, dwh = null, dbi = null, dbh = null;
             if (c0 != null && c0.requiresGrad()) {
                 dc0 = new Tensor(dc, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
             }
@@ -225,11 +250,11 @@ public final class RecurrentOps {
                 Gemm.sgemm(true, false, gh, hidden, rows, 1f, dhg, 0, Math.max(1, gh), state, prev, Math.max(1, hidden),
                         0f, dwh.data, 0, Math.max(1, hidden));
             }
-            if (sumBi != null) {
+            if (wantBi) {
                 dbi = new Tensor(sumBi, 0, new int[] {gh}, new int[] {1});
             }
-            if (sumBh != null) { // the LSTM's and RNN's are the same sums as bias_ih's
-                dbh = new Tensor(dhg == dxg ? columnSumsOf(rows, gh, dxg, sumBi) : sumBh, 0, new int[] {gh}, new int[] {1});
+            if (sumBh != null) {
+                dbh = new Tensor(sumBh, 0, new int[] {gh}, new int[] {1});
             }
             return new Tensor[] {dx, dwi, dwh, dbi, dbh, dh0, dc0};
         }, input, wIh, wHh, bIh, bHh, h0, c0);
@@ -284,25 +309,50 @@ public final class RecurrentOps {
         Elementwise.axpy(cols, 1f, step, 0, sums, 0);
     }
 
-    /** A copy of {@code done} when the sums were already taken, else the column sums of the whole block. */
-    private static float[] columnSumsOf(int rows, int cols, float[] x, float[] done) {
-        if (done != null) {
-            return done.clone();
+    /** The parts' sums added in part order (a fixed order, so the bits do not depend on the threads), or null. */
+    private static float[] inPartOrder(float[][] partSums) {
+        if (partSums == null) {
+            return null;
         }
-        float[] sums = new float[cols];
-        Reductions.columnSums(rows, cols, x, 0, sums, 0);
+        float[] sums = partSums[0].clone();
+        for (int p = 1; p < partSums.length; p++) {
+            for (int j = 0; j < sums.length; j++) {
+                sums[j] += partSums[p][j];
+            }
+        }
         return sums;
     }
 
-    /** {@code dh += dG W_hh} (plus the GRU's direct path {@code direct}) for one step's gate gradients. */
+    /** Rows per part of the batch at least: below that a part's per-step GEMM would lose its 8-row tiles. */
+    private static final int MIN_PART_ROWS = 16;
+    /** At most this many parts: more would only shorten each part's GEMMs. */
+    private static final int MAX_PARTS = 8;
+
+    /**
+     * The number of independent parts the batch is split into for the time loops: a function of the batch
+     * size only (never of the thread count), so the arithmetic, and the bits, are the same on any thread count.
+     */
+    static int parts(int batch) {
+        return Math.max(1, Math.min(MAX_PARTS, batch / MIN_PART_ROWS));
+    }
+
+    /** The first row of part {@code p} of {@code parts} (rows split as evenly as possible). */
+    private static int partStart(int batch, int parts, int p) {
+        return (int) ((long) p * batch / parts);
+    }
+
+    /**
+     * {@code dh += dG W_hh} (plus the GRU's direct path {@code direct}) for {@code batch} rows of one step's gate
+     * gradients, the rows of {@code dh} and {@code direct} starting at {@code dhOff}.
+     */
     private static void recurrentGrad(int batch, int gh, int hidden, float[] dG, int dGOff, Gemm.PackedB wh,
-                                      float[] direct, float[] dh) {
+                                      float[] direct, float[] dh, int dhOff) {
         if (direct != null) {
-            for (int i = 0; i < direct.length; i++) {
+            for (int i = dhOff, end = dhOff + batch * hidden; i < end; i++) {
                 dh[i] += direct[i];
             }
         }
-        Gemm.sgemmPacked(batch, 1f, dG, dGOff, Math.max(1, gh), wh, 1f, dh, 0, Math.max(1, hidden), null, 0);
+        Gemm.sgemmPacked(batch, 1f, dG, dGOff, Math.max(1, gh), wh, 1f, dh, dhOff, Math.max(1, hidden), null, 0);
     }
 
     private static String name(Cell cell) {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * {@link Gemm#packB} and {@link Gemm#sgemmPacked} against {@link Gemm#sgemm} on the unpacked matrix: the
  * same bits for {@code m >= 2} (the same tasks and micro-kernel calls), on shapes that cross the depth
  * block ({@code k} 1 to 700), odd column counts, both layouts of B, offsets, {@code beta} 0 and not, with
- * and without a bias, on 1 and 2 threads; {@code m = 1}, {@code k = 0} and {@code alpha = 0} against a
- * double reference; argument checks.
+ * and without a bias, on 1 and 2 threads; {@code m = 1} (its own axpy-form path), {@code k = 0} and
+ * {@code alpha = 0} against a double reference; argument checks.
  */
 class GemmPackedTest {
     private static float[] random(Random r, int n) {
@@ -72,6 +72,63 @@ class GemmPackedTest {
                     }
                     double want = alpha * sum + 0.5 * c[i * n + j] + bias[j];
                     assertEquals(want, got[i * n + j], 1e-4 * (1 + Math.abs(want)), "m=" + m + " k=" + k + " [" + i + "," + j + "]");
+                }
+            }
+        }
+    }
+
+    /**
+     * One row (the batch-1 matrix-vector path, which runs the packed panels in the axpy form): shapes with
+     * whole groups of four micro-panels plus leftovers and partial panels, depth across the depth block,
+     * both layouts of B, offsets, alpha, beta and bias, against a double reference; the same bits on 1 and 2
+     * threads and the padding around C untouched.
+     */
+    @Test
+    void oneRowProductsMatchTheReference() {
+        Random r = new Random(3);
+        int[][] shapes = {{1, 1}, {5, 3}, {33, 17}, {161, 256}, {256, 1024}, {1024, 256}, {129, 700}, {300, 513}};
+        for (int[] s : shapes) {
+            int n = s[0], k = s[1];
+            for (boolean transB : new boolean[] {false, true}) {
+                for (float beta : new float[] {0f, 1f, 0.5f}) {
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        int ldb = (transB ? k : n) + 3, off = 5;
+                        float alpha = beta == 0.5f ? -0.75f : 1f;
+                        float[] x = random(r, off + k), b = random(r, off + (transB ? n : k) * ldb);
+                        float[] c0 = random(r, off + n + 2), bias = withBias ? random(r, n + 2) : null;
+                        Gemm.PackedB packed = Gemm.packB(transB, k, n, b, off, ldb);
+                        double[] want = new double[n], tol = new double[n];
+                        for (int j = 0; j < n; j++) {
+                            double sum = 0, mag = 0;
+                            for (int p = 0; p < k; p++) {
+                                double bv = transB ? b[off + j * ldb + p] : b[off + p * ldb + j];
+                                sum += x[off + p] * bv;
+                                mag += Math.abs(x[off + p] * bv);
+                            }
+                            want[j] = alpha * sum + beta * c0[off + j] + (withBias ? bias[1 + j] : 0);
+                            tol[j] = 1e-5 * (1 + mag + Math.abs(c0[off + j]));
+                        }
+                        float[] first = null;
+                        for (int threads : new int[] {1, 2}) {
+                            float[] got = c0.clone();
+                            KernelTesting.withThreads(threads, () -> Gemm.sgemmPacked(1, alpha, x, off, k, packed,
+                                    beta, got, off, n, bias, 1));
+                            String where = "n=" + n + " k=" + k + " transB=" + transB + " beta=" + beta + " bias="
+                                    + withBias + " threads=" + threads;
+                            for (int j = 0; j < n; j++) {
+                                assertEquals(want[j], got[off + j], tol[j], where + " [" + j + "]");
+                            }
+                            for (int i = 0; i < off; i++) {
+                                assertEquals(c0[i], got[i], where + " before C");
+                            }
+                            assertEquals(c0[off + n], got[off + n], where + " after C");
+                            if (first == null) {
+                                first = got;
+                            } else {
+                                KernelTesting.assertSameBits(where, first, got);
+                            }
+                        }
+                    }
                 }
             }
         }

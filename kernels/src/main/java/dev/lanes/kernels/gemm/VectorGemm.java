@@ -160,12 +160,92 @@ public final class VectorGemm implements GemmBackend {
     }
 
     /**
+     * {@link #gemmPacked} for one row of A: a matrix-vector product in the "axpy form", which the packed
+     * layout (k-major micro-panels) makes a contiguous stream. Four micro-panels at a time, their
+     * {@code 2 * 4} accumulators held in registers over the whole depth; each depth step is one broadcast of
+     * {@code x[p]} and eight loads and fused multiply-adds. Unlike the dot form ({@link #dotRows}) nothing
+     * is reduced across lanes, and unlike the micro-kernel no padding rows are computed (it would do
+     * {@code mr} times the work for one row). Measured on GPT generation (Zen 5, 512-bit, rows of 256 and
+     * 1024): see docs/sequence-models.md. One thread: a batch-1 layer is too small to fork for (see
+     * {@link #gemv}). Each output is one fused multiply-add per depth step in depth order, then the merge
+     * and bias of the general path.
+     */
+    private void gemvPacked(int n, int k, float alpha, float[] x, int xOff, float[] packed,
+                            float beta, float[] y, int yOff, float[] bias, int biasOff, Scratch scratch) {
+        final int colPanels = (n + NR - 1) / NR;
+        final int kcMax = config.kc();
+        final float[] tile = scratch.tile;
+        int panel = 0;
+        for (; panel + 4 <= colPanels; panel += 4) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+            FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                int b0 = pc * colPanels * NR + panel * kc * NR;
+                int b1 = b0 + kc * NR, b2 = b1 + kc * NR, b3 = b2 + kc * NR;
+                int xi = xOff + pc;
+                for (int p = 0, o = 0; p < kc; p++, o += NR) {
+                    FloatVector xp = FloatVector.broadcast(S, x[xi + p]);
+                    c00 = FloatVector.fromArray(S, packed, b0 + o).fma(xp, c00);
+                    c01 = FloatVector.fromArray(S, packed, b0 + o + V).fma(xp, c01);
+                    c10 = FloatVector.fromArray(S, packed, b1 + o).fma(xp, c10);
+                    c11 = FloatVector.fromArray(S, packed, b1 + o + V).fma(xp, c11);
+                    c20 = FloatVector.fromArray(S, packed, b2 + o).fma(xp, c20);
+                    c21 = FloatVector.fromArray(S, packed, b2 + o + V).fma(xp, c21);
+                    c30 = FloatVector.fromArray(S, packed, b3 + o).fma(xp, c30);
+                    c31 = FloatVector.fromArray(S, packed, b3 + o + V).fma(xp, c31);
+                }
+            }
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, V);
+            c10.intoArray(tile, 2 * V);
+            c11.intoArray(tile, 3 * V);
+            c20.intoArray(tile, 4 * V);
+            c21.intoArray(tile, 5 * V);
+            c30.intoArray(tile, 6 * V);
+            c31.intoArray(tile, 7 * V);
+            mergeOutputs(tile, panel * NR, Math.min(4 * NR, n - panel * NR), alpha, beta, y, yOff, bias, biasOff,
+                    scratch);
+        }
+        for (; panel < colPanels; panel++) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0;
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                int b0 = pc * colPanels * NR + panel * kc * NR;
+                int xi = xOff + pc;
+                for (int p = 0, o = 0; p < kc; p++, o += NR) {
+                    FloatVector xp = FloatVector.broadcast(S, x[xi + p]);
+                    c0 = FloatVector.fromArray(S, packed, b0 + o).fma(xp, c0);
+                    c1 = FloatVector.fromArray(S, packed, b0 + o + V).fma(xp, c1);
+                }
+            }
+            c0.intoArray(tile, 0);
+            c1.intoArray(tile, V);
+            mergeOutputs(tile, panel * NR, Math.min(NR, n - panel * NR), alpha, beta, y, yOff, bias, biasOff,
+                    scratch);
+        }
+    }
+
+    /** {@code y[j0 + j] = alpha * sums[j] + beta * y[j0 + j] (+ bias)} for {@code j < width}: the general path's merge. */
+    private static void mergeOutputs(float[] sums, int j0, int width, float alpha, float beta, float[] y, int yOff,
+                                     float[] bias, int biasOff, Scratch scratch) {
+        mergeTile(sums, 1, width, alpha, beta, y, yOff + j0, width);
+        if (bias != null) {
+            biasActivation(y, yOff + j0, width, bias, biasOff + j0, Activation.IDENTITY, scratch.tail);
+        }
+    }
+
+    /**
      * {@link #gemm} for row-major A, with B already packed by {@link #packB}: the same tasks, blocks and
      * micro-kernel calls, so the same bits, without packing B on every call.
      */
     @Override
     public void gemmPacked(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] packed,
                            float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        if (m == 1) {
+            gemvPacked(n, k, alpha, a, aOff, packed, beta, c, cOff, bias, biasOff, SCRATCH.get());
+            return;
+        }
         final int mr = config.mr();
         final int rowPanels = (m + mr - 1) / mr;
         final int colPanels = (n + NR - 1) / NR;

@@ -259,20 +259,27 @@ public final class GPT extends Module {
                     + bs + "]");
         }
         cache.reset();
-        float[] logits = cache.prefill(out, Math.max(0, n - bs), Math.min(n, bs));
-        for (int i = 0; i < maxNewTokens; i++) {
-            int next = sampler.sample(logits, 0, config.vocabSize(), generator);
-            out[n++] = next;
-            if (i == maxNewTokens - 1) {
-                break;
+        // The weights cannot change during this call (one thread runs it), so they are packed once for it and
+        // dropped at the end: the next call may see trained weights.
+        cache.packWeights();
+        try {
+            float[] logits = cache.prefill(out, Math.max(0, n - bs), Math.min(n, bs));
+            for (int i = 0; i < maxNewTokens; i++) {
+                int next = sampler.sample(logits, 0, config.vocabSize(), generator);
+                out[n++] = next;
+                if (i == maxNewTokens - 1) {
+                    break;
+                }
+                if (cache.length() < bs) {
+                    logits = cache.step(next);
+                } else {
+                    // Absolute positions: once the window slides every position changes, so the cache is refilled.
+                    cache.reset();
+                    logits = cache.prefill(out, n - keepOnOverflow, keepOnOverflow);
+                }
             }
-            if (cache.length() < bs) {
-                logits = cache.step(next);
-            } else {
-                // Absolute positions: once the window slides every position changes, so the cache is refilled.
-                cache.reset();
-                logits = cache.prefill(out, n - keepOnOverflow, keepOnOverflow);
-            }
+        } finally {
+            cache.releaseWeights();
         }
         return out;
     }
@@ -341,6 +348,15 @@ public final class GPT extends Module {
         private final float[] x, ln, qkv, att, hid, scores, logits;
         // A prompt pass over up to blockSize positions, allocated on first use.
         private float[] px, pln, pqkv, pq, po, patt, phid, ps;
+        /**
+         * During {@link GPT#generate} only (null otherwise): every weight the token path multiplies by, packed
+         * by {@link Gemm#packB} into k-major panels, four per layer (c_attn, c_proj, c_fc, mlp c_proj) then the
+         * head. A batch-1 product then runs in the axpy form ({@link Gemm#sgemmPacked} with one row), which
+         * streams the panels in order with no per-output lane sums: about twice the speed of {@link Gemm#sgemv}
+         * on rows of 256 floats (docs/sequence-models.md). The prompt pass reuses the packs instead of packing
+         * in every GEMM. Packing costs one pass over the weights per call, so it pays from a few tokens on.
+         */
+        private Gemm.PackedB[] packed;
 
         KVCache(GPT model) {
             this.model = model;
@@ -366,6 +382,36 @@ public final class GPT extends Module {
         /** The number of cached positions. */
         public int length() {
             return length;
+        }
+
+        /** Packs the weights for one {@link GPT#generate} call (see {@link #packed}). */
+        void packWeights() {
+            int layers = keys.length;
+            Gemm.PackedB[] p = new Gemm.PackedB[4 * layers + 1];
+            for (int l = 0; l < layers; l++) {
+                Block b = model.blocks.get(l);
+                p[4 * l] = pack(b.cAttn.weight(), b.cAttn.outFeatures(), b.cAttn.inFeatures());
+                p[4 * l + 1] = pack(b.cProj.weight(), b.cProj.outFeatures(), b.cProj.inFeatures());
+                p[4 * l + 2] = pack(b.cFc.weight(), b.cFc.outFeatures(), b.cFc.inFeatures());
+                p[4 * l + 3] = pack(b.mlpProj.weight(), b.mlpProj.outFeatures(), b.mlpProj.inFeatures());
+            }
+            p[4 * layers] = pack(model.wte.weight(), v, e);
+            packed = p;
+        }
+
+        /** {@code W^T} ({@code in x out}) of a row-major {@code (out, in)} weight, packed. */
+        private static Gemm.PackedB pack(Tensor w, int out, int in) {
+            return Gemm.packB(true, in, out, w.array(), w.arrayOffset(), in);
+        }
+
+        /** Drops the packed weights: after the call the model may be trained again. */
+        void releaseWeights() {
+            packed = null;
+        }
+
+        /** The packed weight {@code which} (0 c_attn, 1 c_proj, 2 c_fc, 3 mlp c_proj) of layer {@code l}, or null. */
+        private Gemm.PackedB packed(int l, int which) {
+            return packed == null ? null : packed[4 * l + which];
         }
 
         /** Forgets every cached position. */
@@ -414,7 +460,7 @@ public final class GPT extends Module {
             for (int l = 0; l < keys.length; l++) {
                 Block b = model.blocks.get(l);
                 layerNorm(1, x, b.ln1W, b.ln1B, ln);
-                linearVec(b.cAttn, ln, qkv);
+                linearVec(b.cAttn, packed(l, 0), ln, qkv);
                 float[] kc = keys[l], vc = values[l];
                 for (int hh = 0; hh < h; hh++) {
                     System.arraycopy(qkv, e + hh * hd, kc, (hh * bs + p) * hd, hd);
@@ -428,11 +474,11 @@ public final class GPT extends Module {
                     Softmax.softmax(1, t, scores, 0, scores, 0);
                     Gemm.sgemv(true, t, hd, 1f, vc, base, hd, scores, 0, 1, 0f, att, hh * hd, 1);
                 }
-                residualVec(b.cProj, att, x);
+                residualVec(b.cProj, packed(l, 1), att, x);
                 layerNorm(1, x, b.ln2W, b.ln2B, ln);
-                linearVec(b.cFc, ln, hid);
+                linearVec(b.cFc, packed(l, 2), ln, hid);
                 Activations.gelu(ff, false, hid, 0, hid, 0);
-                residualVec(b.mlpProj, hid, x);
+                residualVec(b.mlpProj, packed(l, 3), hid, x);
             }
             length = p + 1;
             return head(x, 0);
@@ -463,7 +509,7 @@ public final class GPT extends Module {
             for (int l = 0; l < keys.length; l++) {
                 Block b = model.blocks.get(l);
                 layerNorm(n, px, b.ln1W, b.ln1B, pln);
-                linearRows(n, b.cAttn, pln, pqkv, Activation.IDENTITY);
+                linearRows(n, b.cAttn, packed(l, 0), pln, pqkv, Activation.IDENTITY);
                 float[] kc = keys[l], vc = values[l];
                 for (int t = 0; t < n; t++) {
                     for (int hh = 0; hh < h; hh++) {
@@ -488,10 +534,10 @@ public final class GPT extends Module {
                         System.arraycopy(po, (hh * n + t) * hd, patt, t * e + hh * hd, hd);
                     }
                 }
-                residualRows(n, b.cProj, patt, px);
+                residualRows(n, b.cProj, packed(l, 1), patt, px);
                 layerNorm(n, px, b.ln2W, b.ln2B, pln);
-                linearRows(n, b.cFc, pln, phid, Activation.GELU);
-                residualRows(n, b.mlpProj, phid, px);
+                linearRows(n, b.cFc, packed(l, 2), pln, phid, Activation.GELU);
+                residualRows(n, b.mlpProj, packed(l, 3), phid, px);
             }
             length = n;
             return head(px, (n - 1) * e);
@@ -502,8 +548,12 @@ public final class GPT extends Module {
             Tensor w = model.lnFWeight, bias = model.lnFBias;
             Norms.layerNorm(1, e, src, off, w.array(), w.arrayOffset(), bias == null ? null : bias.array(),
                     bias == null ? 0 : bias.arrayOffset(), 1e-5f, ln, 0, null, 0, null, 0);
-            Tensor emb = model.wte.weight();
-            Gemm.sgemv(false, v, e, 1f, emb.array(), emb.arrayOffset(), e, ln, 0, 1, 0f, logits, 0, 1);
+            if (packed != null) {
+                Gemm.sgemmPacked(1, 1f, ln, 0, e, packed[packed.length - 1], 0f, logits, 0, v, null, 0);
+            } else {
+                Tensor emb = model.wte.weight();
+                Gemm.sgemv(false, v, e, 1f, emb.array(), emb.arrayOffset(), e, ln, 0, 1, 0f, logits, 0, 1);
+            }
             return logits;
         }
 
@@ -512,10 +562,15 @@ public final class GPT extends Module {
                     b == null ? 0 : b.arrayOffset(), 1e-5f, dst, 0, null, 0, null, 0);
         }
 
-        /** {@code y = W x + b} for one position. */
-        private static void linearVec(Linear l, float[] in, float[] y) {
+        /** {@code y = W x + b} for one position, through the packed weight {@code pw} when there is one. */
+        private static void linearVec(Linear l, Gemm.PackedB pw, float[] in, float[] y) {
             Tensor w = l.weight(), b = l.bias();
             int out = l.outFeatures(), n = l.inFeatures();
+            if (pw != null) {
+                Gemm.sgemmPacked(1, 1f, in, 0, n, pw, 0f, y, 0, out, b == null ? null : b.array(),
+                        b == null ? 0 : b.arrayOffset());
+                return;
+            }
             if (b != null) {
                 System.arraycopy(b.array(), b.arrayOffset(), y, 0, out);
             }
@@ -523,9 +578,14 @@ public final class GPT extends Module {
         }
 
         /** {@code x += W in + b} for one position (a residual branch's output projection). */
-        private static void residualVec(Linear l, float[] in, float[] x) {
+        private static void residualVec(Linear l, Gemm.PackedB pw, float[] in, float[] x) {
             Tensor w = l.weight(), b = l.bias();
             int out = l.outFeatures(), n = l.inFeatures();
+            if (pw != null) {
+                Gemm.sgemmPacked(1, 1f, in, 0, n, pw, 1f, x, 0, out, b == null ? null : b.array(),
+                        b == null ? 0 : b.arrayOffset());
+                return;
+            }
             Gemm.sgemv(false, out, n, 1f, w.array(), w.arrayOffset(), n, in, 0, 1, 1f, x, 0, 1);
             if (b != null) {
                 float[] bd = b.array();
@@ -536,18 +596,33 @@ public final class GPT extends Module {
             }
         }
 
-        /** {@code Y = act(X W^T + b)} for {@code rows} positions. */
-        private static void linearRows(int rows, Linear l, float[] in, float[] y, Activation act) {
+        /** {@code Y = act(X W^T + b)} for {@code rows} positions ({@code act} identity or GELU with a packed weight). */
+        private static void linearRows(int rows, Linear l, Gemm.PackedB pw, float[] in, float[] y, Activation act) {
             Tensor w = l.weight(), b = l.bias();
             int out = l.outFeatures(), n = l.inFeatures();
+            if (pw != null) {
+                Gemm.sgemmPacked(rows, 1f, in, 0, n, pw, 0f, y, 0, out, b == null ? null : b.array(),
+                        b == null ? 0 : b.arrayOffset());
+                if (act == Activation.GELU) {
+                    Activations.gelu(rows * out, false, y, 0, y, 0);
+                } else if (act != Activation.IDENTITY) {
+                    throw new IllegalStateException("no packed path for " + act);
+                }
+                return;
+            }
             Gemm.sgemmFused(false, true, rows, out, n, 1f, in, 0, n, w.array(), w.arrayOffset(), n, 0f, y, 0, out,
                     b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), act);
         }
 
         /** {@code X += IN W^T + b} for {@code rows} positions, accumulated by the GEMM itself ({@code beta = 1}). */
-        private static void residualRows(int rows, Linear l, float[] in, float[] x) {
+        private static void residualRows(int rows, Linear l, Gemm.PackedB pw, float[] in, float[] x) {
             Tensor w = l.weight(), b = l.bias();
             int out = l.outFeatures(), n = l.inFeatures();
+            if (pw != null) {
+                Gemm.sgemmPacked(rows, 1f, in, 0, n, pw, 1f, x, 0, out, b == null ? null : b.array(),
+                        b == null ? 0 : b.arrayOffset());
+                return;
+            }
             Gemm.sgemmFused(false, true, rows, out, n, 1f, in, 0, n, w.array(), w.arrayOffset(), n, 1f, x, 0, out,
                     b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), Activation.IDENTITY);
         }

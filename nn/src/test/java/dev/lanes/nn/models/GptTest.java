@@ -232,6 +232,36 @@ class GptTest {
         assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b), "different seeds should differ");
     }
 
+    /**
+     * generate packs the weights for the call only: weights changed between two calls with the same cache (as
+     * training does) are seen by the second call, and feed afterwards reads the live weights too.
+     */
+    @Test
+    void generationSeesWeightsChangedBetweenCalls() throws IOException {
+        GPT model = fromFixture("tiny", Fixtures.load("gpt/tiny.txt"));
+        GPT.KVCache cache = model.newCache();
+        int[] prompt = {3, 1, 4};
+        model.generate(prompt, 6, Sampler.greedy(), new Generator(1), cache);
+        for (Tensor p : model.parameters()) { // a deterministic change of every weight, in place
+            float[] d = p.array();
+            for (int i = 0; i < p.numel(); i++) {
+                d[p.arrayOffset() + i] = d[p.arrayOffset() + i] * -1.5f + 0.01f * (i % 7);
+            }
+        }
+        assertArrayEquals(model.generateWithoutCache(prompt, 6, Sampler.greedy(), new Generator(1)),
+                model.generate(prompt, 6, Sampler.greedy(), new Generator(1), cache));
+        cache.reset();
+        float[] fed = cache.feed(prompt).clone();
+        float[] want;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            Tensor logits = model.forward(Tensor.wrap(new float[] {3, 1, 4}, 1, 3));
+            want = java.util.Arrays.copyOfRange(logits.contiguous().array(), 2 * fed.length, 3 * fed.length);
+        }
+        for (int i = 0; i < fed.length; i++) {
+            assertEquals(want[i], fed[i], 1e-4f, "logit " + i);
+        }
+    }
+
     @Test
     void aSmallerKeepOnOverflowRefillsTheCacheFromThatManyTokens() throws IOException {
         GPT model = fromFixture("tiny", Fixtures.load("gpt/tiny.txt"));

@@ -1,6 +1,7 @@
 package dev.lanes.nn;
 
 import dev.lanes.kernels.Attention;
+import dev.lanes.kernels.Threads;
 
 /**
  * Multi-head self-attention straight from a packed query/key/value projection, as GPT-style models compute
@@ -54,11 +55,14 @@ public final class PackedAttention {
             }
         }
         Tensor x = qkv.contiguous();
+        boolean needsGrad = GradMode.isEnabled() && qkv.requiresGrad();
+        float scale = Attention.defaultScale(hd);
+        if (!needsGrad && dropoutP == 0 && (Threads.count() == 1 || b >= 2 * Threads.count())) {
+            return inference(x, b, t, nHead, hd, isCausal, scale);
+        }
         int n = b * t * e;
         float[] q = new float[n], k = new float[n], v = new float[n], out = new float[n];
         gather(x.data, x.offset, b, t, nHead, hd, q, k, v);
-        boolean needsGrad = GradMode.isEnabled() && qkv.requiresGrad();
-        float scale = Attention.defaultScale(hd);
         float[] lse = needsGrad ? new float[bh * t] : null;
         Attention.forward(bh, t, t, hd, q, 0, k, 0, v, 0, null, 0, 0, isCausal, scale, dropoutP, seed, out, 0, lse, 0);
         Tensor y = Tensor.zeros(b, t, e);
@@ -91,6 +95,55 @@ public final class PackedAttention {
             scatter(dq, dk, dv, b, t, nHead, hd, dqkv.data);
             return new Tensor[] {dqkv};
         }, qkv);
+    }
+
+    /** Per-thread buffers of {@link #inference}: one batch element's q, k, v and output, reused call to call. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * The forward without autograd or dropout, one task per batch element: its heads are gathered into a
+     * per-thread buffer ({@code 4 * T * E} floats, L2-sized at GPT sizes), attended and written straight into
+     * the output rows, so the copies run on every thread and hit cache instead of streaming four
+     * {@code (B, H, T, hd)} arrays through memory. The kernel computes each (batch, head) problem with the same
+     * calls as the batched path, so the result has the same bits.
+     */
+    private static Tensor inference(Tensor x, int b, int t, int heads, int hd, boolean isCausal, float scale) {
+        int e = heads * hd, per = t * e;
+        Tensor y = Tensor.zeros(b, t, e);
+        float[] src = x.data, dst = y.data;
+        int off = x.offset;
+        Threads.parallelFor(b, bi -> {
+            float[][] holder = SCRATCH.get();
+            if (holder[0].length < 4 * per) {
+                holder[0] = new float[4 * per];
+            }
+            float[] buf = holder[0];
+            gather(src, off + bi * t * 3 * e, 1, t, heads, hd, buf, 0, per);
+            Attention.forward(heads, t, t, hd, buf, 0, buf, per, buf, 2 * per, null, 0, 0, isCausal, scale,
+                    buf, 3 * per, null, 0);
+            for (int h = 0; h < heads; h++) {
+                for (int ti = 0; ti < t; ti++) {
+                    System.arraycopy(buf, 3 * per + (h * t + ti) * hd, dst, (bi * t + ti) * e + h * hd, hd);
+                }
+            }
+        });
+        return y;
+    }
+
+    /** {@link #gather} into one array: q at {@code base}, k at {@code base + stride}, v at {@code base + 2 stride}. */
+    private static void gather(float[] src, int off, int b, int t, int heads, int hd, float[] qkv, int base, int stride) {
+        int e = heads * hd;
+        for (int bi = 0; bi < b; bi++) {
+            for (int ti = 0; ti < t; ti++) {
+                int row = off + (bi * t + ti) * 3 * e;
+                for (int h = 0; h < heads; h++) {
+                    int d = base + ((bi * heads + h) * t + ti) * hd;
+                    System.arraycopy(src, row + h * hd, qkv, d, hd);
+                    System.arraycopy(src, row + e + h * hd, qkv, d + stride, hd);
+                    System.arraycopy(src, row + 2 * e + h * hd, qkv, d + 2 * stride, hd);
+                }
+            }
+        }
     }
 
     /** {@code (B, T, 3E)} rows into three {@code (B, H, T, hd)} arrays. */

@@ -47,6 +47,32 @@ class PackedAttentionTest {
     }
 
     @Test
+    void theInferencePathGivesTheBatchedPathsBitsOnAnyThreadCount() {
+        // Without autograd and dropout, batches of at least 2 per thread run one task per batch element;
+        // with a gradient they run the batched kernel over all heads: the bits must agree.
+        Generator gen = new Generator(11);
+        int saved = dev.lanes.kernels.Threads.count();
+        try {
+            for (int[] s : new int[][] {{6, 37, 3 * 16}, {4, 128, 3 * 64}}) {
+                for (boolean causal : new boolean[] {true, false}) {
+                    Tensor qkv = Tensor.randn(gen, s).requiresGrad(true);
+                    float[] batched = PackedAttention.selfAttention(qkv, 2, causal, 0f, null).toArray();
+                    for (int threads : new int[] {1, 2, 3}) {
+                        dev.lanes.kernels.Threads.setCount(threads);
+                        try (GradMode.Scope ignored = GradMode.noGrad()) {
+                            assertArrayEquals(batched, PackedAttention.selfAttention(qkv, 2, causal, 0f, null).toArray(),
+                                    "shape " + java.util.Arrays.toString(s) + ", threads " + threads);
+                        }
+                    }
+                    dev.lanes.kernels.Threads.setCount(saved);
+                }
+            }
+        } finally {
+            dev.lanes.kernels.Threads.setCount(saved);
+        }
+    }
+
+    @Test
     void withDropoutTheFusedKernelRunsAsInScaledDotProductAttention() {
         Tensor qkv = Tensor.randn(new Generator(4), 2, 9, 3 * 8).requiresGrad(true);
         Tensor packed = PackedAttention.selfAttention(qkv, 2, true, 0.3f, new Generator(9));

@@ -103,11 +103,9 @@ public final class VectorGemm implements GemmBackend {
         final boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) m * n * k >= PARALLEL_MIN_WORK;
         final int threads = parallel ? Threads.count() : 1;
 
-        // Column chunks of at most nc columns, at least one per thread. Small products get about four per
-        // thread, so the caller starts at once and the threads even out; large ones keep chunks wide,
-        // because each chunk copies its own micro-panels of A. Row chunks only when C is too narrow.
+        // Column chunks, and row chunks when C is narrow: see colTasks.
         int perThread = parallel && (long) m * n * k < FINE_SPLIT_MAX_WORK ? 4 * threads : threads;
-        final int colTasks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, perThread));
+        final int colTasks = colTasks(parallel, m, n, k, colPanels, blockPanels, perThread);
         final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, perThread / colTasks)) : 1;
         final boolean epilogue = bias != null || act != Activation.IDENTITY;
         // Small A (up to 256 KB) is read in place: copying it would cost more than it saves. Larger A is
@@ -253,7 +251,7 @@ public final class VectorGemm implements GemmBackend {
         final boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) m * n * k >= PARALLEL_MIN_WORK;
         final int threads = parallel ? Threads.count() : 1;
         int perThread = parallel && (long) m * n * k < FINE_SPLIT_MAX_WORK ? 4 * threads : threads;
-        final int colTasks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, perThread));
+        final int colTasks = colTasks(parallel, m, n, k, colPanels, blockPanels, perThread);
         final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, perThread / colTasks)) : 1;
         final boolean readAInPlace = (long) m * k <= A_IN_PLACE_MAX_FLOATS;
         forEach(parallel, rowTasks * colTasks, task -> {
@@ -274,6 +272,28 @@ public final class VectorGemm implements GemmBackend {
                 }
             }
         });
+    }
+
+    /** Fewest columns a column task of a large product gets: narrower ones re-copy A for too few B panels. */
+    private static final int MIN_TASK_COLUMNS = 256;
+
+    /**
+     * Column chunks of at most nc columns, at least one per thread. Small products get about four per thread,
+     * so the caller starts at once and the threads even out; large ones keep chunks wide, because each chunk
+     * copies its own micro-panels of A. A large product whose columns would give chunks narrower than
+     * {@link #MIN_TASK_COLUMNS} (tall and narrow C, as {@code x W^T} with few outputs: GPT's 2048 x 256
+     * projections) is split by rows instead, so each thread sweeps every A panel it copies across all columns.
+     */
+    private static int colTasks(boolean parallel, int m, int n, int k, int colPanels, int blockPanels, int perThread) {
+        int tasks = Math.min(colPanels, Math.max((colPanels + blockPanels - 1) / blockPanels, perThread));
+        if (parallel && (long) m * n * k >= FINE_SPLIT_MAX_WORK) {
+            int minPanels = Math.max(1, Math.min(blockPanels, MIN_TASK_COLUMNS / NR));
+            int narrowed = Math.max((colPanels + blockPanels - 1) / blockPanels, Math.min(tasks, colPanels / minPanels));
+            if (narrowed >= 1 && perThread % narrowed == 0) { // the row split then still gives every thread a task
+                tasks = narrowed;
+            }
+        }
+        return tasks;
     }
 
     /** Runs {@code body} for each task, on the library's threads when {@code parallel}, else in order here. */

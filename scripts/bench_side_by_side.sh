@@ -34,11 +34,14 @@ JAR="$OUT/benchmarks.jar"
 python3 "$ROOT/scripts/export_onnx.py" --out "$OUT/onnx"
 
 step() { echo; echo "== $(date -u +%H:%M:%S) $*"; }
-# jmh NAME ARGS...: one JMH run (Bench's --results records the environment) under the lock.
+# jmh NAME ARGS...: one JMH run (Bench's --results records the environment) under the lock; the full output goes
+# to OUT/lanes-NAME.log, the result lines to the terminal.
 jmh() {
     local name="$1"; shift
-    flock "$LOCK" "$JAVA" -Dlanes.onnx.dir="$OUT/onnx" --add-modules jdk.incubator.vector -jar "$JAR" "$@" \
-        --results "$OUT/lanes-$name.json" | grep -E '^(# Lanes|[A-Z][A-Za-z]+Benchmark\.)' || true
+    flock "$LOCK" "$JAVA" --sun-misc-unsafe-memory-access=allow -Dlanes.onnx.dir="$OUT/onnx" \
+        --add-modules jdk.incubator.vector -jar "$JAR" "$@" --results "$OUT/lanes-$name.json" > "$OUT/lanes-$name.log" 2>&1 \
+        || echo "bench_side_by_side: the JMH step $name failed; see $OUT/lanes-$name.log" >&2
+    grep -E '^(# Lanes|[A-Z][A-Za-z]+Benchmark\.)' "$OUT/lanes-$name.log" || true
 }
 py() { flock "$LOCK" python3 "$@"; }
 

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -132,9 +133,33 @@ public final class Report {
                     .append(" different machines; the ratios compare machines as much as libraries.\n");
         }
         Map<String, List<Cell>> rows = rows(files);
+        Map<String, BenchmarkResult> firstOfRow = new LinkedHashMap<>();
+        files.forEach(f -> f.results().forEach(r -> firstOfRow.putIfAbsent(rowKey(r), r)));
+        Map<String, List<String>> groups = new TreeMap<>(Comparator.comparingInt(Report::groupOrder)
+                .thenComparing(Comparator.naturalOrder()));
+        firstOfRow.forEach((key, r) -> groups.computeIfAbsent(group(r), g -> new ArrayList<>()).add(key));
+        for (var group : groups.entrySet()) {
+            List<String> keys = new ArrayList<>(group.getValue());
+            // one benchmark's rows together, one thread count after the other; otherwise the files' order
+            keys.sort(Comparator.comparing((String k) -> firstOfRow.get(k).shortName())
+                    .thenComparing(k -> firstOfRow.get(k).params().getOrDefault("threads", "")));
+            md.append("\n#### ").append(group.getKey()).append('\n');
+            table(md, keys, rows, lanes);
+        }
+        md.append("\nThe last column is speed over speed: above 1.00x, ").append(lanes)
+                .append(" is faster than every other column of the row.\n");
+        if (!chartLinks.isEmpty()) {
+            md.append('\n');
+            chartLinks.forEach((title, link) -> md.append("![").append(title).append("](").append(link).append(")\n\n"));
+        }
+        return md.toString();
+    }
+
+    /** One Markdown table: the given rows, a column per library found in them, and the ratio column. */
+    private static void table(StringBuilder md, List<String> keys, Map<String, List<Cell>> rows, String lanes) {
         List<String> columns = new ArrayList<>();
         columns.add(lanes);
-        rows.values().forEach(cells -> cells.forEach(c -> {
+        keys.forEach(k -> rows.get(k).forEach(c -> {
             if (!columns.contains(c.library())) {
                 columns.add(c.library());
             }
@@ -144,22 +169,35 @@ public final class Report {
         md.append(' ').append(lanes).append(" / best other |\n|---|");
         columns.forEach(c -> md.append("---:|"));
         md.append("---:|\n");
-        for (var row : rows.entrySet()) {
-            md.append("| ").append(row.getKey()).append(" |");
+        for (String key : keys) {
+            List<Cell> cells = rows.get(key);
+            md.append("| ").append(key).append(" |");
             for (String col : columns) {
-                md.append(' ').append(row.getValue().stream().filter(c -> c.library().equals(col))
+                md.append(' ').append(cells.stream().filter(c -> c.library().equals(col))
                         .map(Cell::format).findFirst().orElse("")).append(" |");
             }
-            double r = ratio(row.getValue(), lanes);
+            double r = ratio(cells, lanes);
             md.append(' ').append(Double.isNaN(r) ? "" : String.format(Locale.ROOT, "%.2fx", r)).append(" |\n");
         }
-        md.append("\nThe last column is speed over speed: above 1.00x, ").append(lanes)
-                .append(" is faster than every other column of the row.\n");
-        if (!chartLinks.isEmpty()) {
-            md.append('\n');
-            chartLinks.forEach((title, link) -> md.append("![").append(title).append("](").append(link).append(")\n\n"));
-        }
-        return md.toString();
+    }
+
+    private static final List<String> GROUPS = List.of("GEMM", "Kernels", "Models and layers");
+
+    /** The table a benchmark goes in: its package under the suite root (gemm, kernels, nn), spelled out. */
+    static String group(BenchmarkResult r) {
+        String[] parts = r.benchmark().split("\\.");
+        String pkg = parts.length >= 3 ? parts[parts.length - 3] : "";
+        return switch (pkg) {
+            case "gemm" -> "GEMM";
+            case "kernels" -> "Kernels";
+            case "nn" -> "Models and layers";
+            default -> pkg.isEmpty() ? "Other" : pkg;
+        };
+    }
+
+    private static int groupOrder(String group) {
+        int i = GROUPS.indexOf(group);
+        return i < 0 ? GROUPS.size() : i;
     }
 
     /**

@@ -4,7 +4,6 @@ import static dev.lanes.kernels.internal.VectorMath.S;
 
 import dev.lanes.kernels.internal.VectorMath;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * One time step of the recurrent cells with the Vector API, over rows {@code [r0, r1)} of the batch, in a
@@ -13,8 +12,9 @@ import jdk.incubator.vector.VectorMask;
  * step: hot from the first step on, it is compiled on its own, and its compiled size keeps C2 from
  * inlining it into the caller. A caller that inlined all passes (as happened, depending on the order of
  * compilation, when the passes ran row by row) exceeds C2's inlining budget and boxes every vector of
- * the passes it could not inline: 170 MB per forward + backward of a 100-step LSTM. Tails run as one masked vector, so
- * every element gets the same arithmetic wherever it sits. Twins: {@link ScalarRecurrent}.
+ * the passes it could not inline: 170 MB per forward + backward of a 100-step LSTM. Tails are scalar with the vector lanes'
+ * operations in the same order (same bits); no helper returns a vector besides the inlined VectorMath
+ * ones: masked-vector tails and vector-returning helpers made C2 box vectors (see lstmBackwardRows). Twins: {@link ScalarRecurrent}.
  */
 public final class VectorRecurrent {
     private static final int V = S.length();
@@ -48,10 +48,8 @@ public final class VectorRecurrent {
                 FloatVector v = FloatVector.fromArray(S, a, ao + j).add(FloatVector.fromArray(S, b, bo + j));
                 VectorMath.sigmoid(v).intoArray(out, oo + j);
             }
-            if (j < n) {
-                VectorMask<Float> m = S.indexInRange(j, n);
-                FloatVector v = FloatVector.fromArray(S, a, ao + j, m).add(FloatVector.fromArray(S, b, bo + j, m));
-                VectorMath.sigmoid(v).intoArray(out, oo + j, m);
+            for (; j < n; j++) {
+                out[oo + j] = ScalarActivations.sigmoid(a[ao + j] + b[bo + j]);
             }
         }
     }
@@ -66,10 +64,8 @@ public final class VectorRecurrent {
                 FloatVector v = FloatVector.fromArray(S, a, ao + j).add(FloatVector.fromArray(S, b, bo + j));
                 VectorMath.tanh(v).intoArray(out, oo + j);
             }
-            if (j < n) {
-                VectorMask<Float> m = S.indexInRange(j, n);
-                FloatVector v = FloatVector.fromArray(S, a, ao + j, m).add(FloatVector.fromArray(S, b, bo + j, m));
-                VectorMath.tanh(v).intoArray(out, oo + j, m);
+            for (; j < n; j++) {
+                out[oo + j] = ScalarActivations.tanh(a[ao + j] + b[bo + j]);
             }
         }
     }
@@ -89,15 +85,10 @@ public final class VectorRecurrent {
                 cy.intoArray(c, co + j);
                 o.mul(VectorMath.tanh(cy)).intoArray(hOut, ho + j);
             }
-            if (j < h) {
-                VectorMask<Float> m = S.indexInRange(j, h);
-                FloatVector i = FloatVector.fromArray(S, gates, g + j, m);
-                FloatVector f = FloatVector.fromArray(S, gates, g + h + j, m);
-                FloatVector cg = FloatVector.fromArray(S, gates, g + 2 * h + j, m);
-                FloatVector o = FloatVector.fromArray(S, gates, g + 3 * h + j, m);
-                FloatVector cy = f.mul(FloatVector.fromArray(S, cPrev, cpo + j, m)).add(i.mul(cg));
-                cy.intoArray(c, co + j, m);
-                o.mul(VectorMath.tanh(cy)).intoArray(hOut, ho + j, m);
+            for (; j < h; j++) {
+                float cy = gates[g + h + j] * cPrev[cpo + j] + gates[g + j] * gates[g + 2 * h + j];
+                c[co + j] = cy;
+                hOut[ho + j] = gates[g + 3 * h + j] * ScalarActivations.tanh(cy);
             }
         }
     }
@@ -129,9 +120,8 @@ public final class VectorRecurrent {
             for (int bound = S.loopBound(n); j < bound; j += V) {
                 VectorMath.tanh(FloatVector.fromArray(S, x, xo + j)).intoArray(out, oo + j);
             }
-            if (j < n) {
-                VectorMask<Float> m = S.indexInRange(j, n);
-                VectorMath.tanh(FloatVector.fromArray(S, x, xo + j, m)).intoArray(out, oo + j, m);
+            for (; j < n; j++) {
+                out[oo + j] = ScalarActivations.tanh(x[xo + j]);
             }
         }
     }
@@ -179,11 +169,6 @@ public final class VectorRecurrent {
         }
     }
 
-    /** {@code 1 - v}, rounded once as the scalar twin's {@code 1f - v}. */
-    private static FloatVector oneMinus(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).sub(v);
-    }
-
     public static void gruForward(int r0, int r1, int h, float[] xg, int xgOff, float[] hg, int hgOff,
                                   float[] hPrev, int hPrevOff, float[] gates, int gatesOff, float[] hOut, int hOff) {
         int w = 3 * h, rows = r1 - r0, x = xgOff + r0 * w, y = hgOff + r0 * w, g = gatesOff + r0 * 4 * h, s = r0 * h;
@@ -209,15 +194,12 @@ public final class VectorRecurrent {
                 hnv.intoArray(gates, g + 3 * h + j);
                 FloatVector.fromArray(S, hPrev, hpo + j).sub(n).mul(z).add(n).intoArray(hOut, ho + j);
             }
-            if (j < h) {
-                VectorMask<Float> m = S.indexInRange(j, h);
-                FloatVector r = FloatVector.fromArray(S, gates, g + j, m);
-                FloatVector z = FloatVector.fromArray(S, gates, g + h + j, m);
-                FloatVector hnv = FloatVector.fromArray(S, hg, hn + j, m);
-                FloatVector n = VectorMath.tanh(FloatVector.fromArray(S, xg, xn + j, m).add(r.mul(hnv)));
-                n.intoArray(gates, g + 2 * h + j, m);
-                hnv.intoArray(gates, g + 3 * h + j, m);
-                FloatVector.fromArray(S, hPrev, hpo + j, m).sub(n).mul(z).add(n).intoArray(hOut, ho + j, m);
+            for (; j < h; j++) {
+                float r = gates[g + j], z = gates[g + h + j], hnv = hg[hn + j];
+                float n = ScalarActivations.tanh(xg[xn + j] + r * hnv);
+                gates[g + 2 * h + j] = n;
+                gates[g + 3 * h + j] = hnv;
+                hOut[ho + j] = (hPrev[hpo + j] - n) * z + n;
             }
         }
     }
@@ -232,6 +214,7 @@ public final class VectorRecurrent {
 
     private static void gruBackwardRows(int rows, int h, float[] gates, int g0, float[] hPrev, int hp0, float[] dh,
                                         int dh0, float[] dxg, int dx0, float[] dhg, int dy0, float[] dhPrev, int dhp0) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int row = 0; row < rows; row++) {
             int g = g0 + row * 4 * h, hpo = hp0 + row * h, dho = dh0 + row * h, dx = dx0 + row * 3 * h, dy = dy0 + row * 3 * h;
             int dhpo = dhp0 + row * h;
@@ -242,9 +225,9 @@ public final class VectorRecurrent {
                 FloatVector n = FloatVector.fromArray(S, gates, g + 2 * h + j);
                 FloatVector hn = FloatVector.fromArray(S, gates, g + 3 * h + j);
                 FloatVector gh = FloatVector.fromArray(S, dh, dho + j);
-                FloatVector dnPre = gh.mul(oneMinus(z)).mul(oneMinus(n.mul(n)));
-                FloatVector drPre = dnPre.mul(hn).mul(r.mul(oneMinus(r)));
-                FloatVector dzPre = gh.mul(FloatVector.fromArray(S, hPrev, hpo + j).sub(n)).mul(z.mul(oneMinus(z)));
+                FloatVector dnPre = gh.mul(one.sub(z)).mul(one.sub(n.mul(n)));
+                FloatVector drPre = dnPre.mul(hn).mul(r.mul(one.sub(r)));
+                FloatVector dzPre = gh.mul(FloatVector.fromArray(S, hPrev, hpo + j).sub(n)).mul(z.mul(one.sub(z)));
                 drPre.intoArray(dxg, dx + j);
                 dzPre.intoArray(dxg, dx + h + j);
                 dnPre.intoArray(dxg, dx + 2 * h + j);
@@ -253,23 +236,19 @@ public final class VectorRecurrent {
                 dnPre.mul(r).intoArray(dhg, dy + 2 * h + j);
                 gh.mul(z).intoArray(dhPrev, dhpo + j);
             }
-            if (j < h) {
-                VectorMask<Float> m = S.indexInRange(j, h);
-                FloatVector r = FloatVector.fromArray(S, gates, g + j, m);
-                FloatVector z = FloatVector.fromArray(S, gates, g + h + j, m);
-                FloatVector n = FloatVector.fromArray(S, gates, g + 2 * h + j, m);
-                FloatVector hn = FloatVector.fromArray(S, gates, g + 3 * h + j, m);
-                FloatVector gh = FloatVector.fromArray(S, dh, dho + j, m);
-                FloatVector dnPre = gh.mul(oneMinus(z)).mul(oneMinus(n.mul(n)));
-                FloatVector drPre = dnPre.mul(hn).mul(r.mul(oneMinus(r)));
-                FloatVector dzPre = gh.mul(FloatVector.fromArray(S, hPrev, hpo + j, m).sub(n)).mul(z.mul(oneMinus(z)));
-                drPre.intoArray(dxg, dx + j, m);
-                dzPre.intoArray(dxg, dx + h + j, m);
-                dnPre.intoArray(dxg, dx + 2 * h + j, m);
-                drPre.intoArray(dhg, dy + j, m);
-                dzPre.intoArray(dhg, dy + h + j, m);
-                dnPre.mul(r).intoArray(dhg, dy + 2 * h + j, m);
-                gh.mul(z).intoArray(dhPrev, dhpo + j, m);
+            for (; j < h; j++) {
+                float r = gates[g + j], z = gates[g + h + j], n = gates[g + 2 * h + j], hn = gates[g + 3 * h + j];
+                float gh = dh[dho + j];
+                float dnPre = gh * (1f - z) * (1f - n * n);
+                float drPre = dnPre * hn * (r * (1f - r));
+                float dzPre = gh * (hPrev[hpo + j] - n) * (z * (1f - z));
+                dxg[dx + j] = drPre;
+                dxg[dx + h + j] = dzPre;
+                dxg[dx + 2 * h + j] = dnPre;
+                dhg[dy + j] = drPre;
+                dhg[dy + h + j] = dzPre;
+                dhg[dy + 2 * h + j] = dnPre * r;
+                dhPrev[dhpo + j] = gh * z;
             }
         }
     }
@@ -290,10 +269,8 @@ public final class VectorRecurrent {
         for (int bound = S.loopBound(n); j < bound; j += V) {
             FloatVector.fromArray(S, a, ao + j).add(FloatVector.fromArray(S, b, bo + j)).max(0f).intoArray(out, oo + j);
         }
-        if (j < n) {
-            VectorMask<Float> m = S.indexInRange(j, n);
-            FloatVector.fromArray(S, a, ao + j, m).add(FloatVector.fromArray(S, b, bo + j, m)).max(0f)
-                    .intoArray(out, oo + j, m);
+        for (; j < n; j++) {
+            out[oo + j] = ScalarActivations.relu(a[ao + j] + b[bo + j]);
         }
     }
 
@@ -305,15 +282,15 @@ public final class VectorRecurrent {
             return;
         }
         int yo = hOff + from, go = dhOff + from, oo = dPreOff + from;
+        FloatVector one = FloatVector.broadcast(S, 1f);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += V) {
             FloatVector y = FloatVector.fromArray(S, hOut, yo + j);
-            FloatVector.fromArray(S, dh, go + j).mul(oneMinus(y.mul(y))).intoArray(dPre, oo + j);
+            FloatVector.fromArray(S, dh, go + j).mul(one.sub(y.mul(y))).intoArray(dPre, oo + j);
         }
-        if (j < n) {
-            VectorMask<Float> m = S.indexInRange(j, n);
-            FloatVector y = FloatVector.fromArray(S, hOut, yo + j, m);
-            FloatVector.fromArray(S, dh, go + j, m).mul(oneMinus(y.mul(y))).intoArray(dPre, oo + j, m);
+        for (; j < n; j++) {
+            float y = hOut[yo + j];
+            dPre[oo + j] = dh[go + j] * (1f - y * y);
         }
     }
 }

@@ -259,8 +259,8 @@ public final class GPT extends Module {
                     + bs + "]");
         }
         cache.reset();
-        // The weights cannot change during this call (one thread runs it), so they are packed once for it and
-        // dropped at the end: the next call may see trained weights.
+        // The weights cannot change during this call (one thread runs it), so they are packed once for it (into
+        // the buffers of the previous call) and repacked by the next call, which may see trained weights.
         cache.packWeights();
         try {
             float[] logits = cache.prefill(out, Math.max(0, n - bs), Math.min(n, bs));

@@ -129,11 +129,12 @@ public final class Gemm {
      * A matrix {@code op(B)} ({@code k x n}) packed once into the layout the GEMM engine reads, for many
      * products {@link #sgemmPacked} with different left operands: the weights of a recurrent layer, multiplied
      * by a new hidden state at every time step, are then not repacked at every step. A snapshot: changing the
-     * source array afterwards does not change it. Immutable, so threads may share it.
+     * source array afterwards does not change it. Only {@link #packB(boolean, int, int, float[], int, int, PackedB)}
+     * rewrites one (to reuse its storage); otherwise it is immutable, so threads may share it.
      */
     public static final class PackedB {
         private final int k, n;
-        private final float[] data;
+        private float[] data;
 
         private PackedB(int k, int n, float[] data) {
             this.k = k;
@@ -164,8 +165,35 @@ public final class Gemm {
         String bShape = transB ? "B stored n x k" : "B stored k x n";
         checkLeadingDimension(routine, "ldb", ldb, bRows, bCols, bShape);
         checkExtent(routine, "b", b, "bOff", bOff, bRows, bCols, ldb, bShape);
-        float[] data = k == 0 || n == 0 ? new float[0] : BACKEND.packB(transB, k, n, b, bOff, ldb);
+        float[] data = k == 0 || n == 0 ? new float[0] : BACKEND.packB(transB, k, n, b, bOff, ldb, null);
         return new PackedB(k, n, data);
+    }
+
+    /**
+     * {@link #packB(boolean, int, int, float[], int, int)} into the storage of an earlier pack {@code into} of
+     * the same shape ({@code k x n}), which is overwritten and returned: a caller that repacks changing weights
+     * (one pack per call of a generation loop) then allocates nothing. {@code into} must not be in use by
+     * another thread meanwhile.
+     */
+    public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, PackedB into) {
+        String routine = "packB";
+        if (into == null) {
+            throw new IllegalArgumentException("Gemm.packB: into is null");
+        }
+        checkNonNegative(routine, "k", k);
+        checkNonNegative(routine, "n", n);
+        if (into.k != k || into.n != n) {
+            throw new IllegalArgumentException("Gemm.packB: into is " + into.k + " x " + into.n
+                    + " but k x n = " + k + " x " + n);
+        }
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        String bShape = transB ? "B stored n x k" : "B stored k x n";
+        checkLeadingDimension(routine, "ldb", ldb, bRows, bCols, bShape);
+        checkExtent(routine, "b", b, "bOff", bOff, bRows, bCols, ldb, bShape);
+        if (k != 0 && n != 0) {
+            into.data = BACKEND.packB(transB, k, n, b, bOff, ldb, into.data);
+        }
+        return into;
     }
 
     /**

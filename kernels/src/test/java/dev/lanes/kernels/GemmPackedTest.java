@@ -135,6 +135,33 @@ class GemmPackedTest {
     }
 
     @Test
+    void repackingIntoAnEarlierPackSeesTheNewMatrixAndReusesIt() {
+        Random r = new Random(5);
+        int[][] shapes = {{1, 1}, {17, 33}, {256, 768}, {300, 65}};
+        for (int[] s : shapes) {
+            int k = s[0], n = s[1];
+            for (boolean transB : new boolean[] {false, true}) {
+                int ldb = transB ? k + 2 : n + 3, rows = transB ? n : k;
+                float[] b1 = random(r, 1 + rows * ldb), b2 = random(r, 1 + rows * ldb);
+                Gemm.PackedB p = Gemm.packB(transB, k, n, b1, 1, ldb);
+                Gemm.PackedB q = Gemm.packB(transB, k, n, b2, 1, ldb, p);
+                assertTrue(q == p);
+                float[] a = random(r, 3 * k), got = new float[3 * n], want = new float[3 * n];
+                Gemm.sgemmPacked(3, 1f, a, 0, k, q, 0f, got, 0, n, null, 0);
+                Gemm.sgemmPacked(3, 1f, a, 0, k, Gemm.packB(transB, k, n, b2, 1, ldb), 0f, want, 0, n, null, 0);
+                assertTrue(Arrays.equals(want, got), k + "x" + n + " transB " + transB);
+            }
+        }
+        Gemm.PackedB p = Gemm.packB(false, 4, 3, new float[12], 0, 3);
+        var e = assertThrows(IllegalArgumentException.class, () -> Gemm.packB(false, 4, 2, new float[8], 0, 2, p));
+        assertTrue(e.getMessage().contains("Gemm.packB") && e.getMessage().contains("into is 4 x 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.packB(false, 4, 3, new float[12], 0, 3, null));
+        assertTrue(e.getMessage().contains("into is null"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.packB(false, 4, 3, new float[11], 0, 3, p));
+        assertTrue(e.getMessage().contains("b is too short"), e.getMessage());
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         Gemm.PackedB p = Gemm.packB(true, 4, 3, new float[12], 0, 4);
         assertEquals(4, p.k());

@@ -38,9 +38,11 @@ public interface GemmBackend {
 
     /**
      * op(B) ({@code k x n}, B stored {@code n x k} when {@code transB}) in the form {@link #gemmPacked} reads;
-     * {@code k, n >= 1}. The result is a copy: later changes to {@code b} do not reach it.
+     * {@code k, n >= 1}. The result is a copy: later changes to {@code b} do not reach it. Written into
+     * {@code into} (every element) when it is non-null and came from this method with the same {@code k, n};
+     * else into a new array.
      */
-    float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb);
+    float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] into);
 
     /**
      * {@code C = alpha * A * B + beta * C + bias} for row-major {@code A (m x k)} and B packed by

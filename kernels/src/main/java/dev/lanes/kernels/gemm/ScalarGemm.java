@@ -48,8 +48,9 @@ public final class ScalarGemm implements GemmBackend {
 
     /** The scalar packed form: op(B) copied as a row-major {@code k x n} matrix. */
     @Override
-    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
-        float[] packed = new float[Math.multiplyExact(k, n)];
+    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] into) {
+        int size = Math.multiplyExact(k, n);
+        float[] packed = into != null && into.length == size ? into : new float[size];
         for (int p = 0; p < k; p++) {
             for (int j = 0; j < n; j++) {
                 packed[p * n + j] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];

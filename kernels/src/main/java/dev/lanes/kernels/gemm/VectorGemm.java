@@ -145,9 +145,10 @@ public final class VectorGemm implements GemmBackend {
      * without repacking.
      */
     @Override
-    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+    public float[] packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] into) {
         int panels = (n + NR - 1) / NR;
-        float[] packed = new float[Math.multiplyExact(k, panels * NR)];
+        int size = Math.multiplyExact(k, panels * NR);
+        float[] packed = into != null && into.length == size ? into : new float[size];
         for (int pc = 0; pc < k; pc += config.kc()) {
             int kc = Math.min(config.kc(), k - pc);
             for (int p = 0; p < panels; p++) {

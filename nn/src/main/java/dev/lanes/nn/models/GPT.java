@@ -259,8 +259,8 @@ public final class GPT extends Module {
                     + bs + "]");
         }
         cache.reset();
-        // The weights cannot change during this call (one thread runs it), so they are packed once for it and
-        // dropped at the end: the next call may see trained weights.
+        // The weights cannot change during this call (one thread runs it), so they are packed once for it (into
+        // the buffers of the previous call) and repacked by the next call, which may see trained weights.
         cache.packWeights();
         try {
             float[] logits = cache.prefill(out, Math.max(0, n - bs), Math.min(n, bs));
@@ -357,6 +357,8 @@ public final class GPT extends Module {
          * in every GEMM. Packing costs one pass over the weights per call, so it pays from a few tokens on.
          */
         private Gemm.PackedB[] packed;
+        /** The pack storage kept across {@link GPT#generate} calls (see {@link #packWeights}). */
+        private Gemm.PackedB[] buffers;
 
         KVCache(GPT model) {
             this.model = model;
@@ -387,24 +389,28 @@ public final class GPT extends Module {
         /** Packs the weights for one {@link GPT#generate} call (see {@link #packed}). */
         void packWeights() {
             int layers = keys.length;
-            Gemm.PackedB[] p = new Gemm.PackedB[4 * layers + 1];
+            // The buffers are kept between calls (contents repacked every call, so trained weights are seen):
+            // no 12.6 MB of fresh arrays per call.
+            Gemm.PackedB[] p = buffers != null ? buffers : new Gemm.PackedB[4 * layers + 1];
             for (int l = 0; l < layers; l++) {
                 Block b = model.blocks.get(l);
-                p[4 * l] = pack(b.cAttn.weight(), b.cAttn.outFeatures(), b.cAttn.inFeatures());
-                p[4 * l + 1] = pack(b.cProj.weight(), b.cProj.outFeatures(), b.cProj.inFeatures());
-                p[4 * l + 2] = pack(b.cFc.weight(), b.cFc.outFeatures(), b.cFc.inFeatures());
-                p[4 * l + 3] = pack(b.mlpProj.weight(), b.mlpProj.outFeatures(), b.mlpProj.inFeatures());
+                p[4 * l] = pack(p[4 * l], b.cAttn.weight(), b.cAttn.outFeatures(), b.cAttn.inFeatures());
+                p[4 * l + 1] = pack(p[4 * l + 1], b.cProj.weight(), b.cProj.outFeatures(), b.cProj.inFeatures());
+                p[4 * l + 2] = pack(p[4 * l + 2], b.cFc.weight(), b.cFc.outFeatures(), b.cFc.inFeatures());
+                p[4 * l + 3] = pack(p[4 * l + 3], b.mlpProj.weight(), b.mlpProj.outFeatures(), b.mlpProj.inFeatures());
             }
-            p[4 * layers] = pack(model.wte.weight(), v, e);
+            p[4 * layers] = pack(p[4 * layers], model.wte.weight(), v, e);
+            buffers = p;
             packed = p;
         }
 
-        /** {@code W^T} ({@code in x out}) of a row-major {@code (out, in)} weight, packed. */
-        private static Gemm.PackedB pack(Tensor w, int out, int in) {
-            return Gemm.packB(true, in, out, w.array(), w.arrayOffset(), in);
+        /** {@code W^T} ({@code in x out}) of a row-major {@code (out, in)} weight, packed into {@code old} if any. */
+        private static Gemm.PackedB pack(Gemm.PackedB old, Tensor w, int out, int in) {
+            return old == null ? Gemm.packB(true, in, out, w.array(), w.arrayOffset(), in)
+                    : Gemm.packB(true, in, out, w.array(), w.arrayOffset(), in, old);
         }
 
-        /** Drops the packed weights: after the call the model may be trained again. */
+        /** Ends the packed path: after the call the model may be trained again (the next call repacks). */
         void releaseWeights() {
             packed = null;
         }

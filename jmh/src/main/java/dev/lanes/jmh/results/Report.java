@@ -203,7 +203,8 @@ public final class Report {
     /**
      * One chart per benchmark whose rows vary in one parameter (besides {@code library} and {@code threads}):
      * x is that parameter's size (the product of the numbers in its value, so {@code 512x512x512} is
-     * {@code m n k}), on a log10 scale, y the score, one series per library and thread count.
+     * {@code m n k}), on a log10 scale, y the work rate (GFLOP/s, GB/s, ...) or else the score, one series per
+     * library and thread count.
      */
     static Map<String, Chart> charts(List<ResultsFile> files) {
         Map<String, Map<String, TreeMap<Double, Double>>> byBench = new LinkedHashMap<>();
@@ -220,10 +221,11 @@ public final class Report {
                 }
                 String title = r.shortName() + " " + r.mode();
                 String series = column(r, f) + (r.params().containsKey("threads") ? ", " + r.params().get("threads") + "T" : "");
+                Metric y = r.userRate() != null ? r.userRate() : r.primary(); // GFLOP/s against size, when counted
                 byBench.computeIfAbsent(title, k -> new LinkedHashMap<>())
-                        .computeIfAbsent(series, k -> new TreeMap<>()).put(Math.log10(x), r.primary().score());
+                        .computeIfAbsent(series, k -> new TreeMap<>()).put(Math.log10(x), y.score());
                 xNames.put(title, size);
-                units.put(title, r.primary().unit());
+                units.put(title, y.unit());
             }
         }
         Map<String, Chart> charts = new LinkedHashMap<>();

@@ -65,6 +65,19 @@ class ReportTest {
     }
 
     @Test
+    void chartsPlotTheWorkRateAgainstSize() throws IOException {
+        Path file = Files.writeString(dir.resolve("sizes.json"), """
+                [{"benchmark": "dev.lanes.jmh.gemm.GemmBenchmark.sgemm", "mode": "avgt", "params": {"shape": "64x64x64"},
+                  "primaryMetric": {"score": 0.25, "scoreError": 0.01, "scoreUnit": "us/op"},
+                  "secondaryMetrics": {"gflop": {"score": 500.0, "scoreError": 20.0, "scoreUnit": "us/op"}}},
+                 {"benchmark": "dev.lanes.jmh.gemm.GemmBenchmark.sgemm", "mode": "avgt", "params": {"shape": "128x128x128"},
+                  "primaryMetric": {"score": 1.6, "scoreError": 0.1, "scoreUnit": "us/op"},
+                  "secondaryMetrics": {"gflop": {"score": 400.0, "scoreError": 20.0, "scoreUnit": "us/op"}}}]""");
+        String svg = Report.charts(List.of(ResultsFile.read(file))).get("GemmBenchmark.sgemm avgt").toSvg();
+        assertTrue(svg.contains("GFLOP/s") && !svg.contains("us/op"), svg);
+    }
+
+    @Test
     void lanesRowsOnlyDropsWorkloadsThatOnlyAnotherLibraryMeasured() throws IOException {
         List<ResultsFile> files = new java.util.ArrayList<>(fixture());
         files.add(ResultsFile.read(new ResultsTestFiles()

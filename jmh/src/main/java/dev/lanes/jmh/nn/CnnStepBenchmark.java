@@ -3,6 +3,7 @@ package dev.lanes.jmh.nn;
 import ai.onnxruntime.OrtException;
 import dev.lanes.jmh.VectorGuard;
 import dev.lanes.jmh.Work;
+import dev.lanes.jmh.onnx.LibraryChoice;
 import dev.lanes.jmh.onnx.OnnxModel;
 import dev.lanes.kernels.Activation;
 import dev.lanes.kernels.Lanes;
@@ -30,7 +31,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -85,29 +85,11 @@ public class CnnStepBenchmark {
      * Only {@code lanes} by default, as the other needs the exported file.
      */
     @State(Scope.Benchmark)
-    public static class Library {
-        @Param({"lanes"})
-        public String library;
-
-        OnnxModel onnx;
-
+    public static class Library extends LibraryChoice {
         @Setup(Level.Trial)
         public void setUp(CnnStepBenchmark bench) throws OrtException {
-            switch (library) {
-                case "lanes" -> { }
-                case "onnxruntime" -> onnx = OnnxModel.open("cnn_b64.onnx", bench.threads, "x", bench.input.toArray(),
-                        new long[] {BATCH, 1, 28, 28}, "logits", new long[] {BATCH, 10});
-                default -> throw new IllegalArgumentException(
-                        "CnnStepBenchmark: library must be lanes or onnxruntime, not " + library);
-            }
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws OrtException {
-            if (onnx != null) {
-                onnx.close();
-                onnx = null;
-            }
+            choose("CnnStepBenchmark", () -> OnnxModel.open("cnn_b64.onnx", bench.threads, "x", bench.input.toArray(),
+                    new long[] {BATCH, 1, 28, 28}, "logits", new long[] {BATCH, 10}));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.lanes.jmh.nn;
 import ai.onnxruntime.OrtException;
 import dev.lanes.jmh.VectorGuard;
 import dev.lanes.jmh.Work;
+import dev.lanes.jmh.onnx.LibraryChoice;
 import dev.lanes.jmh.onnx.OnnxModel;
 import dev.lanes.kernels.Lanes;
 import dev.lanes.kernels.Threads;
@@ -26,7 +27,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -80,29 +80,11 @@ public class MlpInferenceBenchmark {
      * Only {@code lanes} by default, as the other needs the exported file.
      */
     @State(Scope.Benchmark)
-    public static class Library {
-        @Param({"lanes"})
-        public String library;
-
-        OnnxModel onnx;
-
+    public static class Library extends LibraryChoice {
         @Setup(Level.Trial)
         public void setUp(MlpInferenceBenchmark bench) throws OrtException {
-            switch (library) {
-                case "lanes" -> { }
-                case "onnxruntime" -> onnx = OnnxModel.open("mlp_b1.onnx", bench.threads, "x", bench.image,
-                        new long[] {1, 784}, "logits", new long[] {1, 10});
-                default -> throw new IllegalArgumentException(
-                        "MlpInferenceBenchmark: library must be lanes or onnxruntime, not " + library);
-            }
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws OrtException {
-            if (onnx != null) {
-                onnx.close();
-                onnx = null;
-            }
+            choose("MlpInferenceBenchmark", () -> OnnxModel.open("mlp_b1.onnx", bench.threads, "x", bench.image,
+                    new long[] {1, 784}, "logits", new long[] {1, 10}));
         }
     }
 

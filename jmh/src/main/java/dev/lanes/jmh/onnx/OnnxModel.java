@@ -116,7 +116,7 @@ public final class OnnxModel implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("onnxruntime: model " + file + " not found: run"
                     + " `python3 scripts/export_onnx.py` from the repository root (it writes target/onnx), or"
-                    + " point -jvmArgsPrepend -D" + DIR_PROPERTY + "=DIR at the directory it wrote");
+                    + " run the jar with -D" + DIR_PROPERTY + "=DIR pointing at the directory it wrote");
         }
         return file;
     }

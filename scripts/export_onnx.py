@@ -29,21 +29,11 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench_torch_gpt  # noqa: E402  (the GPT module the PyTorch timings use)
+from bench_torch_nn import cnn, mlp  # noqa: E402  (the same MLP and CNN the PyTorch timings use)
 
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 OPSET = 17
 TOLERANCE = 1e-3
-
-
-def mlp():
-    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
-
-
-def cnn():
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 class GptLogits(nn.Module):

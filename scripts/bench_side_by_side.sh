@@ -4,7 +4,7 @@
 # work, all measured in one sitting on one machine, then one report (dev.lanes.jmh.results.Report) with a row per
 # workload, a column per library and the ratio Lanes / best other.
 #
-#   scripts/bench_side_by_side.sh [OUT_DIR]          (default target/side-by-side; about 40 minutes)
+#   scripts/bench_side_by_side.sh [OUT_DIR]          (default target/side-by-side; about 35 minutes)
 #   DOCS=1 scripts/bench_side_by_side.sh             also regenerate docs/benchmarks.md's report block, its
 #                                                    charts (docs/benchmarks/) and docs/results/side-by-side/
 #   QUICK=1 scripts/bench_side_by_side.sh OUT        a wiring check: one short fork per JMH benchmark (the

@@ -130,11 +130,12 @@ public final class Gemm {
      * products {@link #sgemmPacked} with different left operands: the weights of a recurrent layer, multiplied
      * by a new hidden state at every time step, are then not repacked at every step. A snapshot: changing the
      * source array afterwards does not change it. Only {@link #packB(boolean, int, int, float[], int, int, PackedB)}
-     * rewrites one (to reuse its storage); otherwise it is immutable, so threads may share it.
+     * rewrites one (the contents of its storage); otherwise it is immutable, so threads may share it. The fields
+     * stay final so that a pack handed to another thread without synchronization is still seen whole.
      */
     public static final class PackedB {
         private final int k, n;
-        private float[] data;
+        private final float[] data;
 
         private PackedB(int k, int n, float[] data) {
             this.k = k;
@@ -191,7 +192,11 @@ public final class Gemm {
         checkLeadingDimension(routine, "ldb", ldb, bRows, bCols, bShape);
         checkExtent(routine, "b", b, "bOff", bOff, bRows, bCols, ldb, bShape);
         if (k != 0 && n != 0) {
-            into.data = BACKEND.packB(transB, k, n, b, bOff, ldb, into.data);
+            // The packed size depends on k and n only, so the backend always writes into into.data.
+            float[] data = BACKEND.packB(transB, k, n, b, bOff, ldb, into.data);
+            if (data != into.data) {
+                throw new IllegalStateException("Gemm.packB: the backend did not reuse the pack's storage");
+            }
         }
         return into;
     }

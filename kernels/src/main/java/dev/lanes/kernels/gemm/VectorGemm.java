@@ -96,6 +96,20 @@ public final class VectorGemm implements GemmBackend {
                      float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc,
                      float[] bias, int biasOff, Activation act) {
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc, bias, biasOff, act);
+    }
+
+    /**
+     * The blocked product behind {@link #gemm} and {@link #gemmPacked}: B is packed block by block from
+     * {@code b} into per-thread scratch, or, when {@code prepacked} is given, read from that whole-matrix pack
+     * (see {@link #packB(boolean, int, int, float[], int, int, float[])}). Both run the same tasks, blocks and
+     * micro-kernel calls, so they give the same bits.
+     */
+    private void multiply(boolean transA, boolean transB, int m, int n, int k,
+                          float alpha, float[] a, int aOff, int lda,
+                          float[] b, int bOff, int ldb, float[] prepacked,
+                          float beta, float[] c, int cOff, int ldc,
+                          float[] bias, int biasOff, Activation act) {
         final int mr = config.mr();
         final int rowPanels = (m + mr - 1) / mr;
         final int colPanels = (n + NR - 1) / NR;
@@ -126,11 +140,16 @@ public final class VectorGemm implements GemmBackend {
                 int nc = Math.min(Math.min(lastPanel - panel, blockPanels) * NR, n - j0);
                 for (int pc = 0; pc < k; pc += config.kc()) {
                     int kc = Math.min(config.kc(), k - pc);
-                    float[] packedB = scratch.packedB(((nc + NR - 1) / NR) * kc * NR);
-                    for (int p = 0; p * NR < nc; p++) {
-                        packB(transB, b, bOff, ldb, pc, kc, j0, nc, p, packedB, 0);
+                    float[] packedB = prepacked;
+                    int packedOff = pc * colPanels * NR + panel * kc * NR;
+                    if (prepacked == null) {
+                        packedB = scratch.packedB(((nc + NR - 1) / NR) * kc * NR);
+                        packedOff = 0;
+                        for (int p = 0; p * NR < nc; p++) {
+                            packB(transB, b, bOff, ldb, pc, kc, j0, nc, p, packedB, 0);
+                        }
                     }
-                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, 0, nc, alpha,
+                    block(transA, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packedB, packedOff, nc, alpha,
                             pc == 0 ? beta : 1f, c, cOff + j0, ldc, epilogue && pc + kc == k,
                             bias, biasOff + j0, act, scratch);
                 }
@@ -245,34 +264,8 @@ public final class VectorGemm implements GemmBackend {
             gemvPacked(n, k, alpha, a, aOff, packed, beta, c, cOff, bias, biasOff, SCRATCH.get());
             return;
         }
-        final int mr = config.mr();
-        final int rowPanels = (m + mr - 1) / mr;
-        final int colPanels = (n + NR - 1) / NR;
-        final int blockPanels = Math.max(1, config.nc() / NR);
-        final boolean parallel = Threads.count() > 1 && !Threads.inTask() && (long) m * n * k >= PARALLEL_MIN_WORK;
-        final int threads = parallel ? Threads.count() : 1;
-        int perThread = parallel && (long) m * n * k < FINE_SPLIT_MAX_WORK ? 4 * threads : threads;
-        final int colTasks = colTasks(parallel, m, n, k, colPanels, blockPanels, perThread);
-        final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, perThread / colTasks)) : 1;
-        final boolean readAInPlace = (long) m * k <= A_IN_PLACE_MAX_FLOATS;
-        forEach(parallel, rowTasks * colTasks, task -> {
-            int rowTask = task / colTasks, colTask = task % colTasks;
-            int i0 = (int) ((long) rowTask * rowPanels / rowTasks) * mr;
-            int i1 = (int) Math.min(m, (long) ((rowTask + 1L) * rowPanels / rowTasks) * mr);
-            int firstPanel = (int) ((long) colTask * colPanels / colTasks);
-            int lastPanel = (int) ((colTask + 1L) * colPanels / colTasks);
-            Scratch scratch = SCRATCH.get();
-            for (int panel = firstPanel; panel < lastPanel; panel += blockPanels) {
-                int j0 = panel * NR;
-                int nc = Math.min(Math.min(lastPanel - panel, blockPanels) * NR, n - j0);
-                for (int pc = 0; pc < k; pc += config.kc()) {
-                    int kc = Math.min(config.kc(), k - pc);
-                    block(false, readAInPlace, a, aOff, lda, i0, i1, pc, kc, packed,
-                            pc * colPanels * NR + panel * kc * NR, nc, alpha, pc == 0 ? beta : 1f, c, cOff + j0, ldc,
-                            bias != null && pc + kc == k, bias, biasOff + j0, Activation.IDENTITY, scratch);
-                }
-            }
-        });
+        multiply(false, false, m, n, k, alpha, a, aOff, lda, null, 0, 0, packed, beta, c, cOff, ldc, bias, biasOff,
+                Activation.IDENTITY);
     }
 
     /** Fewest columns a column task of a large product gets: narrower ones re-copy A for too few B panels. */

@@ -61,18 +61,13 @@ public final class PackedAttention {
             return inference(x, b, t, nHead, hd, isCausal, scale);
         }
         int n = b * t * e;
-        float[] q = new float[n], k = new float[n], v = new float[n], out = new float[n];
-        gather(x.data, x.offset, b, t, nHead, hd, q, k, v);
+        float[] heads = new float[3 * n], out = new float[n]; // q, k and v as (B, H, T, hd), one after the other
+        gather(x.data, x.offset, b, t, nHead, hd, heads, 0, n);
         float[] lse = needsGrad ? new float[bh * t] : null;
-        Attention.forward(bh, t, t, hd, q, 0, k, 0, v, 0, null, 0, 0, isCausal, scale, dropoutP, seed, out, 0, lse, 0);
+        Attention.forward(bh, t, t, hd, heads, 0, heads, n, heads, 2 * n, null, 0, 0, isCausal, scale, dropoutP, seed,
+                out, 0, lse, 0);
         Tensor y = Tensor.zeros(b, t, e);
-        for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < nHead; h++) {
-                for (int ti = 0; ti < t; ti++) {
-                    System.arraycopy(out, ((bi * nHead + h) * t + ti) * hd, y.data, (bi * t + ti) * e + h * hd, hd);
-                }
-            }
-        }
+        headsToRows(out, 0, b, t, nHead, hd, y.data, 0);
         if (!needsGrad) {
             return y;
         }
@@ -81,15 +76,9 @@ public final class PackedAttention {
         return Tensor.result(y, "PackedSelfAttentionBackward", g -> {
             Tensor gc = g.contiguous();
             float[] dout = new float[n];
-            for (int bi = 0; bi < b; bi++) {
-                for (int h = 0; h < nHead; h++) {
-                    for (int ti = 0; ti < t; ti++) {
-                        System.arraycopy(gc.data, gc.offset + (bi * t + ti) * e + h * hd, dout, ((bi * nHead + h) * t + ti) * hd, hd);
-                    }
-                }
-            }
+            rowsToHeads(gc.data, gc.offset, b, t, nHead, hd, dout);
             float[] dq = new float[n], dk = new float[n], dv = new float[n];
-            Attention.backward(bh, t, t, hd, q, 0, k, 0, v, 0, null, 0, 0, isCausal, scale, dropoutP, sd,
+            Attention.backward(bh, t, t, hd, heads, 0, heads, n, heads, 2 * n, null, 0, 0, isCausal, scale, dropoutP, sd,
                     out, 0, lse, 0, dout, 0, dq, 0, dk, 0, dv, 0);
             Tensor dqkv = Tensor.zeros(shape);
             scatter(dq, dk, dv, b, t, nHead, hd, dqkv.data);
@@ -121,11 +110,7 @@ public final class PackedAttention {
             gather(src, off + bi * t * 3 * e, 1, t, heads, hd, buf, 0, per);
             Attention.forward(heads, t, t, hd, buf, 0, buf, per, buf, 2 * per, null, 0, 0, isCausal, scale,
                     buf, 3 * per, null, 0);
-            for (int h = 0; h < heads; h++) {
-                for (int ti = 0; ti < t; ti++) {
-                    System.arraycopy(buf, 3 * per + (h * t + ti) * hd, dst, (bi * t + ti) * e + h * hd, hd);
-                }
-            }
+            headsToRows(buf, 3 * per, 1, t, heads, hd, dst, bi * per);
         });
         return y;
     }
@@ -146,23 +131,31 @@ public final class PackedAttention {
         }
     }
 
-    /** {@code (B, T, 3E)} rows into three {@code (B, H, T, hd)} arrays. */
-    private static void gather(float[] src, int off, int b, int t, int heads, int hd, float[] q, float[] k, float[] v) {
+    /** {@code (B, H, T, hd)} at {@code src[srcOff]} into the rows of a {@code (B, T, E)} array at {@code dst[dstOff]}. */
+    private static void headsToRows(float[] src, int srcOff, int b, int t, int heads, int hd, float[] dst, int dstOff) {
         int e = heads * hd;
         for (int bi = 0; bi < b; bi++) {
-            for (int ti = 0; ti < t; ti++) {
-                int row = off + (bi * t + ti) * 3 * e;
-                for (int h = 0; h < heads; h++) {
-                    int dst = ((bi * heads + h) * t + ti) * hd;
-                    System.arraycopy(src, row + h * hd, q, dst, hd);
-                    System.arraycopy(src, row + e + h * hd, k, dst, hd);
-                    System.arraycopy(src, row + 2 * e + h * hd, v, dst, hd);
+            for (int h = 0; h < heads; h++) {
+                for (int ti = 0; ti < t; ti++) {
+                    System.arraycopy(src, srcOff + ((bi * heads + h) * t + ti) * hd, dst, dstOff + (bi * t + ti) * e + h * hd, hd);
                 }
             }
         }
     }
 
-    /** The inverse of {@link #gather}, into a zeroed or overwritten {@code (B, T, 3E)} array. */
+    /** The inverse of {@link #headsToRows}: a {@code (B, T, E)} array's rows into {@code (B, H, T, hd)}. */
+    private static void rowsToHeads(float[] src, int srcOff, int b, int t, int heads, int hd, float[] dst) {
+        int e = heads * hd;
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < heads; h++) {
+                for (int ti = 0; ti < t; ti++) {
+                    System.arraycopy(src, srcOff + (bi * t + ti) * e + h * hd, dst, ((bi * heads + h) * t + ti) * hd, hd);
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #gather} (q, k and v in three arrays), into a zeroed or overwritten {@code (B, T, 3E)} array. */
     private static void scatter(float[] q, float[] k, float[] v, int b, int t, int heads, int hd, float[] dst) {
         int e = heads * hd;
         for (int bi = 0; bi < b; bi++) {

@@ -310,7 +310,7 @@ public final class VectorGemm implements GemmBackend {
                        float alpha, float beta, float[] c, int cCol, int ldc,
                        boolean epilogue, float[] bias, int biasCol, Activation act, Scratch scratch) {
         final int mr = config.mr();
-        final float[] copyOfA = scratch.panelA(mr * kc);
+        final float[] copyOfA = scratch.panelA(mr * kc + V); // V of slack: see packPanelA
         for (int i = i0; i < i1; i += mr) {
             int mrCur = Math.min(mr, i1 - i);
             float[] panelA;
@@ -433,8 +433,11 @@ public final class VectorGemm implements GemmBackend {
     /**
      * Copies the micro-panel of op(A) with rows {@code i .. i+height} and depth {@code pc .. pc+kc} into
      * {@code dst}, zero-padded to {@code mr} rows: for row-major A as whole rows of {@code kc} floats (one block
-     * copy per row, nearly free), for transposed A as {@code kc} runs of {@code mr} floats (one short copy per
-     * step).
+     * copy per row, nearly free), for transposed A as {@code kc} runs of {@code mr} floats, each a contiguous
+     * run of {@code a}. A full panel copies each run as one whole vector, in increasing order: the lanes past
+     * {@code mr} land where the next run goes (or, after the last, in the {@code V} floats of slack past
+     * {@code mr * kc} that {@code dst} must have) and are overwritten. A call of {@code System.arraycopy} per
+     * run of 8 floats cost as much as the products on a weight gradient {@code dY^T X} with 64 columns.
      */
     private static void packPanelA(boolean transA, float[] a, int aOff, int lda, int i, int height,
                                   int pc, int kc, int mr, float[] dst) {
@@ -449,7 +452,15 @@ public final class VectorGemm implements GemmBackend {
             return;
         }
         int src = aOff + pc * lda + i;
-        for (int p = 0; p < kc; p++, src += lda) {
+        int p = 0;
+        if (height == mr && mr <= V) {
+            long room = (long) a.length - V - src; // whole vectors stay inside a up to this step
+            int vectorSteps = room < 0 ? 0 : (int) Math.min(kc, room / lda + 1);
+            for (; p < vectorSteps; p++, src += lda) {
+                FloatVector.fromArray(S, a, src).intoArray(dst, p * mr);
+            }
+        }
+        for (; p < kc; p++, src += lda) {
             System.arraycopy(a, src, dst, p * mr, height);
             if (height < mr) {
                 java.util.Arrays.fill(dst, p * mr + height, (p + 1) * mr, 0f);

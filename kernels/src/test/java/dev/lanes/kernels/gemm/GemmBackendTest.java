@@ -88,6 +88,23 @@ class GemmBackendTest {
         }
     }
 
+    /**
+     * Transposed A too large to read in place is copied panel by panel, each depth step's run as one whole
+     * vector, and by plain copies where a whole vector would pass the end of the array: every micro-kernel
+     * height, with the last panel full (264 rows) and partial (267), A ending a few floats after its last row.
+     */
+    @Test
+    void largeTransposedAForEveryKernelHeight() {
+        SplittableRandom random = new SplittableRandom(13);
+        for (int mr : new int[] {4, 6, 8, 12}) {
+            GemmBackend backend = new VectorGemm(new GemmConfig(mr, 256, 512));
+            for (int m : new int[] {264, 267}) {
+                GemmCase gemm = GemmCase.random(random, true, random.nextBoolean(), m, 70, 260, 1f, 0.25f);
+                gemm.assertMatchesReference(gemm.runOn(backend), backend.name() + " m=" + m);
+            }
+        }
+    }
+
     @Test
     void sameBitsForOneAndTwoThreads() { // tall narrow products (1000 x 257, 2048 x 256) are split by rows
         SplittableRandom random = new SplittableRandom(11);

@@ -202,6 +202,38 @@ class RecurrentOpsTest {
         }
     }
 
+    /**
+     * The layer's outputs hand their gradients to its node through slots that each backward pass clears: a
+     * second pass through the same graph adds the same gradients again, and a pass that uses only some
+     * outputs (here h alone, then c alone) gets the gradients of a graph built from those outputs alone.
+     */
+    @Test
+    void eachBackwardPassSeesOnlyItsOwnOutputsGradients() {
+        Generator g = new Generator(13);
+        int steps = 4, batch = 3, in = 2, hidden = 5;
+        Tensor x = param(g, 1f, steps, batch, in);
+        Tensor wi = param(g, 0.5f, 4 * hidden, in), wh = param(g, 0.5f, 4 * hidden, hidden);
+        RecurrentOps.LayerOutput r = RecurrentOps.layer(Cell.LSTM, x, null, null, wi, wh, null, null, false);
+        Tensor loss = r.output().mul(r.output()).sum();
+        loss.backward();
+        float[] once = wh.grad().toArray();
+        loss.backward();
+        float[] twice = wh.grad().toArray();
+        for (int i = 0; i < once.length; i++) {
+            assertEquals(2 * once[i], twice[i], 1e-5f * Math.max(1f, Math.abs(twice[i])), "weight_hh grad " + i);
+        }
+        for (int which = 1; which <= 2; which++) {
+            wh.zeroGrad();
+            Tensor used = which == 1 ? r.h() : r.c();
+            used.sum().backward(); // through the graph above, whose output gradient was put in a slot twice
+            float[] shared = wh.grad().toArray();
+            wh.zeroGrad();
+            RecurrentOps.LayerOutput fresh = RecurrentOps.layer(Cell.LSTM, x, null, null, wi, wh, null, null, false);
+            (which == 1 ? fresh.h() : fresh.c()).sum().backward();
+            assertArrayEquals(wh.grad().toArray(), shared, which == 1 ? "h alone" : "c alone");
+        }
+    }
+
     @Test
     void stateDictRoundTripsThroughSafetensors(@TempDir Path dir) throws IOException {
         Generator g = new Generator(11);

@@ -168,6 +168,61 @@ class RecurrentOpsTest {
         assertTrue(e.getMessage().contains("[0, 3, 4]"), e.getMessage());
     }
 
+    /**
+     * A batch of 35 runs as two parts of 17 and 18 rows, each with its own input projection and its own share
+     * of the weight gradients: outputs, final states and every gradient must be what the 35 sequences give
+     * one by one (weight gradients summed over them), for each cell in both directions.
+     */
+    @Test
+    void batchPartsGiveWhatSeparateSequencesGive() {
+        int steps = 5, batch = 35, in = 6, hidden = 8;
+        assertEquals(2, RecurrentOps.parts(batch));
+        for (Cell cell : Cell.values()) {
+            for (boolean reverse : new boolean[] {false, true}) {
+                Generator g = new Generator(40 + cell.ordinal() * 2 + (reverse ? 1 : 0));
+                int gh = cell.gates() * hidden;
+                Tensor x = param(g, 1f, steps, batch, in), h0 = param(g, 0.5f, batch, hidden);
+                Tensor c0 = cell == Cell.LSTM ? param(g, 0.5f, batch, hidden) : null;
+                Tensor[] w = {param(g, 0.3f, gh, in), param(g, 0.3f, gh, hidden), param(g, 0.3f, gh), param(g, 0.3f, gh)};
+                Tensor up = Tensor.randn(g, steps, batch, hidden);
+                RecurrentOps.LayerOutput all = RecurrentOps.layer(cell, x, h0, c0, w[0], w[1], w[2], w[3], reverse);
+                all.output().mul(up).sum().add(all.h().sum()).backward();
+                float[][] whole = {all.output().toArray(), all.h().toArray(), x.grad().toArray(), h0.grad().toArray(),
+                    w[0].grad().toArray(), w[1].grad().toArray(), w[2].grad().toArray(), w[3].grad().toArray()};
+                float[][] rows = new float[whole.length][];
+                for (int i = 0; i < whole.length; i++) {
+                    rows[i] = new float[whole[i].length];
+                }
+                for (int b = 0; b < batch; b++) {
+                    for (Tensor t : new Tensor[] {x, h0, w[0], w[1], w[2], w[3]}) {
+                        t.zeroGrad();
+                    }
+                    Tensor xb = x.slice(1, b, b + 1), hb = h0.slice(0, b, b + 1);
+                    Tensor cb = c0 == null ? null : c0.slice(0, b, b + 1);
+                    RecurrentOps.LayerOutput one = RecurrentOps.layer(cell, xb, hb, cb, w[0], w[1], w[2], w[3], reverse);
+                    one.output().mul(up.slice(1, b, b + 1)).sum().add(one.h().sum()).backward();
+                    float[][] got = {one.output().toArray(), one.h().toArray(), x.grad().toArray(), h0.grad().toArray(),
+                        w[0].grad().toArray(), w[1].grad().toArray(), w[2].grad().toArray(), w[3].grad().toArray()};
+                    for (int t = 0; t < steps; t++) { // row b of each step of the output
+                        System.arraycopy(got[0], t * hidden, rows[0], (t * batch + b) * hidden, hidden);
+                    }
+                    System.arraycopy(got[1], 0, rows[1], b * hidden, hidden);
+                    for (int i = 2; i < whole.length; i++) { // x and h0 get row b only; the weights sum over rows
+                        for (int j = 0; j < got[i].length; j++) {
+                            rows[i][j] += got[i][j];
+                        }
+                    }
+                }
+                for (int i = 0; i < whole.length; i++) {
+                    for (int j = 0; j < whole[i].length; j++) {
+                        float tol = 2e-5f * Math.max(1f, Math.abs(rows[i][j]));
+                        assertEquals(rows[i][j], whole[i][j], tol, cell + (reverse ? " reverse" : "") + " result " + i + " at " + j);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void sameBitsOnOneAndTwoThreads() {
         // Batch 32: two threads split the batch in two for the whole sequence; every row and every

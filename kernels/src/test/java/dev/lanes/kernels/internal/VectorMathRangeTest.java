@@ -56,6 +56,24 @@ class VectorMathRangeTest {
         assertMaxUlps("softplus", VectorMath::softplus, x -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), 3);
     }
 
+    /**
+     * The recurrent gates' cheaper tanh and sigmoid: absolute error (the bound their documentation gives),
+     * and the scalar versions the loops' tails use give the vector lanes' bits.
+     */
+    @Test
+    void rationalTanhAndSigmoid() {
+        assertMaxAbsolute("tanhRational", VectorMath::tanhRational, ScalarMath::tanhRational, Math::tanh, 3e-7);
+        assertMaxAbsolute("sigmoidRational", VectorMath::sigmoidRational, ScalarMath::sigmoidRational,
+                x -> 1 / (1 + Math.exp(-x)), 2e-7);
+        assertEquals(1f, one(VectorMath::tanhRational, Float.POSITIVE_INFINITY));
+        assertEquals(-1f, one(VectorMath::tanhRational, -20f));
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(one(VectorMath::tanhRational, -0f)));
+        assertEquals(0f, one(VectorMath::sigmoidRational, Float.NEGATIVE_INFINITY));
+        assertEquals(0.5f, one(VectorMath::sigmoidRational, 0f));
+        assertTrue(Float.isNaN(one(VectorMath::tanhRational, Float.NaN)));
+        assertTrue(Float.isNaN(one(VectorMath::sigmoidRational, Float.NaN)));
+    }
+
     @Test
     void specialValues() {
         assertEquals(Float.NEGATIVE_INFINITY, one(VectorMath::log, 0f));
@@ -109,6 +127,43 @@ class VectorMathRangeTest {
         System.out.printf("%s: max error %.2f ulp (at x = %s), stride %d%n", name, worst, worstX, STRIDE);
         assertTrue(worst <= bound, name + ": " + worst + " ulps at x = " + worstX + " (got "
                 + one(f, worstX) + ", want " + reference.applyAsDouble(worstX) + "), documented bound " + bound);
+    }
+
+    /**
+     * Sweeps the bit patterns of finite floats and fails if an absolute error exceeds {@code bound} or the
+     * scalar version's bits differ from the vector lanes'.
+     */
+    private static void assertMaxAbsolute(String name, UnaryOperator<FloatVector> f, UnaryOperator<Float> scalar,
+                                          DoubleUnaryOperator reference, double bound) {
+        float[] in = new float[1024 * V];
+        float[] out = new float[in.length];
+        double worst = 0;
+        float worstX = 0;
+        long bits = 0;
+        while (bits < (1L << 32)) {
+            int count = 0;
+            for (; count < in.length && bits < (1L << 32); bits += STRIDE) {
+                float x = Float.intBitsToFloat((int) bits);
+                if (Float.isFinite(x)) {
+                    in[count++] = x;
+                }
+            }
+            for (int i = 0; i < in.length; i += V) {
+                f.apply(FloatVector.fromArray(VectorMath.S, in, i)).intoArray(out, i);
+            }
+            for (int i = 0; i < count; i++) {
+                double err = Math.abs(out[i] - reference.applyAsDouble(in[i]));
+                if (err > worst) {
+                    worst = err;
+                    worstX = in[i];
+                }
+                float x = in[i];
+                assertEquals(Float.floatToRawIntBits(out[i]), Float.floatToRawIntBits(scalar.apply(x)),
+                        () -> name + ": scalar and vector differ at x = " + x);
+            }
+        }
+        System.out.printf("%s: max absolute error %.3g (at x = %s), stride %d%n", name, worst, worstX, STRIDE);
+        assertTrue(worst <= bound, name + ": absolute error " + worst + " at x = " + worstX + ", documented bound " + bound);
     }
 
     /** The error of {@code got} in ulps of the correctly rounded result; infinite for a wrong NaN or infinity. */

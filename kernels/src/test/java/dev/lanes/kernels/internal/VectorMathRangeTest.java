@@ -103,29 +103,17 @@ class VectorMathRangeTest {
     /** Sweeps the bit patterns and fails with the worst input if any error exceeds {@code bound} ulps. */
     private static void assertMaxUlps(String name, UnaryOperator<FloatVector> f, DoubleUnaryOperator reference,
                                       double bound) {
-        float[] in = new float[1024 * V];
-        float[] out = new float[in.length];
-        double worst = 0;
-        float worstX = 0;
-        long bits = 0;
-        while (bits < (1L << 32)) {
-            int count = 0;
-            for (; count < in.length && bits < (1L << 32); count++, bits += STRIDE) {
-                in[count] = Float.intBitsToFloat((int) bits);
+        double[] worst = {0, 0}; // error, input
+        sweep(f, false, (x, y) -> {
+            double err = ulps(y, reference.applyAsDouble(x));
+            if (err > worst[0]) {
+                worst[0] = err;
+                worst[1] = x;
             }
-            for (int i = 0; i < in.length; i += V) {
-                f.apply(FloatVector.fromArray(VectorMath.S, in, i)).intoArray(out, i);
-            }
-            for (int i = 0; i < count; i++) {
-                double err = ulps(out[i], reference.applyAsDouble(in[i]));
-                if (err > worst) {
-                    worst = err;
-                    worstX = in[i];
-                }
-            }
-        }
-        System.out.printf("%s: max error %.2f ulp (at x = %s), stride %d%n", name, worst, worstX, STRIDE);
-        assertTrue(worst <= bound, name + ": " + worst + " ulps at x = " + worstX + " (got "
+        });
+        float worstX = (float) worst[1];
+        System.out.printf("%s: max error %.2f ulp (at x = %s), stride %d%n", name, worst[0], worstX, STRIDE);
+        assertTrue(worst[0] <= bound, name + ": " + worst[0] + " ulps at x = " + worstX + " (got "
                 + one(f, worstX) + ", want " + reference.applyAsDouble(worstX) + "), documented bound " + bound);
     }
 
@@ -135,16 +123,36 @@ class VectorMathRangeTest {
      */
     private static void assertMaxAbsolute(String name, UnaryOperator<FloatVector> f, UnaryOperator<Float> scalar,
                                           DoubleUnaryOperator reference, double bound) {
+        double[] worst = {0, 0}; // error, input
+        sweep(f, true, (x, y) -> {
+            double err = Math.abs(y - reference.applyAsDouble(x));
+            if (err > worst[0]) {
+                worst[0] = err;
+                worst[1] = x;
+            }
+            assertEquals(Float.floatToRawIntBits(y), Float.floatToRawIntBits(scalar.apply(x)),
+                    () -> name + ": scalar and vector differ at x = " + x);
+        });
+        System.out.printf("%s: max absolute error %.3g (at x = %s), stride %d%n", name, worst[0], (float) worst[1], STRIDE);
+        assertTrue(worst[0] <= bound, name + ": absolute error " + worst[0] + " at x = " + (float) worst[1]
+                + ", documented bound " + bound);
+    }
+
+    /** What a sweep checks for each input {@code x} and result {@code y}. */
+    private interface Check {
+        void accept(float x, float y);
+    }
+
+    /** {@code f} over every {@code STRIDE}-th bit pattern (finite ones only if asked), in blocks of vectors. */
+    private static void sweep(UnaryOperator<FloatVector> f, boolean finiteOnly, Check check) {
         float[] in = new float[1024 * V];
         float[] out = new float[in.length];
-        double worst = 0;
-        float worstX = 0;
         long bits = 0;
         while (bits < (1L << 32)) {
             int count = 0;
             for (; count < in.length && bits < (1L << 32); bits += STRIDE) {
                 float x = Float.intBitsToFloat((int) bits);
-                if (Float.isFinite(x)) {
+                if (!finiteOnly || Float.isFinite(x)) {
                     in[count++] = x;
                 }
             }
@@ -152,18 +160,9 @@ class VectorMathRangeTest {
                 f.apply(FloatVector.fromArray(VectorMath.S, in, i)).intoArray(out, i);
             }
             for (int i = 0; i < count; i++) {
-                double err = Math.abs(out[i] - reference.applyAsDouble(in[i]));
-                if (err > worst) {
-                    worst = err;
-                    worstX = in[i];
-                }
-                float x = in[i];
-                assertEquals(Float.floatToRawIntBits(out[i]), Float.floatToRawIntBits(scalar.apply(x)),
-                        () -> name + ": scalar and vector differ at x = " + x);
+                check.accept(in[i], out[i]);
             }
         }
-        System.out.printf("%s: max absolute error %.3g (at x = %s), stride %d%n", name, worst, worstX, STRIDE);
-        assertTrue(worst <= bound, name + ": absolute error " + worst + " at x = " + worstX + ", documented bound " + bound);
     }
 
     /** The error of {@code got} in ulps of the correctly rounded result; infinite for a wrong NaN or infinity. */

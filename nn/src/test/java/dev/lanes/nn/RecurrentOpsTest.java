@@ -169,21 +169,27 @@ class RecurrentOpsTest {
     }
 
     /**
-     * A batch of 35 runs as two parts of 17 and 18 rows, each with its own input projection and its own share
+     * A batch of 35 runs as two parts of 17 and 18 rows, each with its own input projections and its own share
      * of the weight gradients: outputs, final states and every gradient must be what the 35 sequences give
      * one by one (weight gradients summed over them), for each cell in both directions.
      */
     @Test
     void batchPartsGiveWhatSeparateSequencesGive() {
-        int steps = 5, batch = 35, in = 6, hidden = 8;
-        assertEquals(2, RecurrentOps.parts(batch));
+        assertEquals(2, RecurrentOps.parts(35));
+        partsAgainstSequences(5, 35, 6, 8, 0.3f);
+        // 200 units: a part's input projection (17 rows x 4 x 200 floats per step) is computed 4 steps ahead,
+        // so 7 steps take two rounds, a partial one last; a sequence alone takes one.
+        partsAgainstSequences(7, 35, 6, 200, 0.05f);
+    }
+
+    private static void partsAgainstSequences(int steps, int batch, int in, int hidden, float scale) {
         for (Cell cell : Cell.values()) {
             for (boolean reverse : new boolean[] {false, true}) {
                 Generator g = new Generator(40 + cell.ordinal() * 2 + (reverse ? 1 : 0));
                 int gh = cell.gates() * hidden;
                 Tensor x = param(g, 1f, steps, batch, in), h0 = param(g, 0.5f, batch, hidden);
                 Tensor c0 = cell == Cell.LSTM ? param(g, 0.5f, batch, hidden) : null;
-                Tensor[] w = {param(g, 0.3f, gh, in), param(g, 0.3f, gh, hidden), param(g, 0.3f, gh), param(g, 0.3f, gh)};
+                Tensor[] w = {param(g, 0.3f, gh, in), param(g, scale, gh, hidden), param(g, 0.3f, gh), param(g, 0.3f, gh)};
                 Tensor up = Tensor.randn(g, steps, batch, hidden);
                 RecurrentOps.LayerOutput all = RecurrentOps.layer(cell, x, h0, c0, w[0], w[1], w[2], w[3], reverse);
                 all.output().mul(up).sum().add(all.h().sum()).backward();

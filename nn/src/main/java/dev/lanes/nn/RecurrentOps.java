@@ -29,8 +29,9 @@ import java.util.function.IntConsumer;
  * {@code [dW_ih | dW_hh] = dG^T [X | H_prev]} (two for the GRU, whose two projections have different
  * gates' gradients), one more {@code dX = dG W_ih}; the parts' shares and column sums of the gates'
  * gradients (the bias gradients) are added in part order. Everything the backward needs (the gates'
- * activations and every hidden and cell state) is kept from the forward, nothing is recomputed; buffers
- * that live for one call only are per-thread scratch.
+ * activations and every hidden and cell state) is kept from the forward, nothing is recomputed; the large
+ * buffers that live for one call only (the gates' gradients, {@code [X | H_prev]}, the projections ahead)
+ * are per-thread scratch, which each thread keeps, softly referenced, at the largest size it needed.
  *
  * <p>Definitions are PyTorch's, gate order included: LSTM {@code (i, f, g, o)}, GRU {@code (r, z, n)} with
  * {@code n = tanh(W_in x + b_in + r * (W_hn h + b_hn))}.
@@ -205,13 +206,13 @@ public final class RecurrentOps {
         // The op has three outputs (output, h, c) and a graph node has one result. So the op's node has a
         // one-float placeholder result, and each output is a view node over the states whose backward puts
         // its gradient in a slot and hands the op's node a placeholder gradient. The op's node comes after
-        // all three in reverse topological order: it reads the slots (empty: no gradient) and clears them
-        // for the next backward pass. (A gradient the size of all states, zero but for the outputs, cost a
-        // 6.6 MB allocation and copy per backward of a 100-step LSTM with 256 units at batch 32.)
-        final Tensor[] slots = new Tensor[3];
+        // all three in reverse topological order and takes the slots of its pass (none: no gradient). (A
+        // gradient the size of all states, zero but for the outputs, cost a 6.6 MB allocation and copy per
+        // backward of a 100-step LSTM with 256 units at batch 32.)
+        final Slots slots = new Slots();
         Tensor node = Tensor.result(new Tensor(new float[1], 0, new int[] {1}, new int[] {1}), backwardName(cell), ignored -> {
-            Tensor gOut = slots[0], gH = slots[1], gC = slots[2];
-            Arrays.fill(slots, null);
+            Tensor[] given = slots.take();
+            Tensor gOut = given[0], gH = given[1], gC = given[2];
             // The gates' gradients of all steps, part after part (each part's steps in order, as its input
             // projection): per-thread scratch, fully written by the steps before it is read.
             float[] dxg = Scratch.floats(Scratch.GATES, rows * gh);
@@ -349,14 +350,41 @@ public final class RecurrentOps {
 
     /**
      * One output of a layer: a contiguous view of {@code shape} into {@code state} from {@code start}, whose
-     * backward puts its (contiguous) gradient in {@code slots[slot]} for the layer's {@code node}.
+     * backward puts its (contiguous) gradient in slot {@code slot} for the layer's {@code node}.
      */
-    private static Tensor output(Tensor node, Tensor[] slots, int slot, String name, float[] state, int start, int... shape) {
+    private static Tensor output(Tensor node, Slots slots, int slot, String name, float[] state, int start, int... shape) {
         Tensor v = new Tensor(state, start, shape, Shapes.contiguousStrides(shape));
         return Tensor.result(v, name, g -> {
-            slots[slot] = g.contiguous();
+            slots.put(slot, g.contiguous());
             return new Tensor[] {new Tensor(new float[1], 0, new int[] {1}, new int[] {1})};
         }, node);
+    }
+
+    /**
+     * The gradients a layer's outputs hand to its node during one backward pass. A pass runs on one thread,
+     * so each thread has its own; each is marked with its pass ({@link Tensor#backwardPass}), so that what a
+     * pass that failed half-way left behind is never read by the next.
+     */
+    private static final class Slots {
+        private record Pass(long number, Tensor[] grads) {}
+
+        private final ThreadLocal<Pass> current = new ThreadLocal<>();
+
+        void put(int slot, Tensor grad) {
+            long number = Tensor.backwardPass();
+            Pass pass = current.get();
+            if (pass == null || pass.number() != number) {
+                current.set(pass = new Pass(number, new Tensor[3]));
+            }
+            pass.grads()[slot] = grad;
+        }
+
+        /** This pass's gradients of output, h and c (null where none came), and the slots emptied. */
+        Tensor[] take() {
+            Pass pass = current.get();
+            current.remove();
+            return pass != null && pass.number() == Tensor.backwardPass() ? pass.grads() : new Tensor[3];
+        }
     }
 
     /**

@@ -309,6 +309,9 @@ public final class Tensor {
         // both inputs, and the caller owns the seed gradient).
         Map<float[], Integer> handedOut = new IdentityHashMap<>();
         handedOut.put(gradient.data, 2);
+        long[] pass = BACKWARD_PASS.get();
+        long outer = pass[0];
+        pass[0] = BACKWARD_PASSES.incrementAndGet();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
@@ -338,7 +341,22 @@ public final class Tensor {
                     grads.put(input, previous == null ? ig : previous.add(ig));
                 }
             }
+        } finally {
+            pass[0] = outer;
         }
+    }
+
+    /** Numbers the backward passes; the current one per thread (0 outside any) is {@link #backwardPass()}. */
+    private static final java.util.concurrent.atomic.AtomicLong BACKWARD_PASSES = new java.util.concurrent.atomic.AtomicLong();
+    private static final ThreadLocal<long[]> BACKWARD_PASS = ThreadLocal.withInitial(() -> new long[1]);
+
+    /**
+     * The number of the backward pass this thread is running (0 outside any): an operation whose nodes hand
+     * each other values during a pass (see {@code RecurrentOps}) tells its passes apart with it, so that a
+     * pass that failed half-way leaves nothing behind for the next.
+     */
+    static long backwardPass() {
+        return BACKWARD_PASS.get()[0];
     }
 
     /** {@code g} itself when its array is private to it and laid out plainly, else a contiguous copy. */

@@ -182,6 +182,12 @@ class RecurrentOpsTest {
         partsAgainstSequences(7, 35, 6, 200, 0.05f);
     }
 
+    /** Output against {@code up}, plus the final h and (LSTM) c: every output's gradient path is used. */
+    private static Tensor lossOf(RecurrentOps.LayerOutput r, Tensor up) {
+        Tensor loss = r.output().mul(up).sum().add(r.h().sum());
+        return r.c() == null ? loss : loss.add(r.c().mul(0.5f).sum());
+    }
+
     private static void partsAgainstSequences(int steps, int batch, int in, int hidden, float scale) {
         for (Cell cell : Cell.values()) {
             for (boolean reverse : new boolean[] {false, true}) {
@@ -192,28 +198,36 @@ class RecurrentOpsTest {
                 Tensor[] w = {param(g, 0.3f, gh, in), param(g, scale, gh, hidden), param(g, 0.3f, gh), param(g, 0.3f, gh)};
                 Tensor up = Tensor.randn(g, steps, batch, hidden);
                 RecurrentOps.LayerOutput all = RecurrentOps.layer(cell, x, h0, c0, w[0], w[1], w[2], w[3], reverse);
-                all.output().mul(up).sum().add(all.h().sum()).backward();
+                lossOf(all, up).backward();
                 float[][] whole = {all.output().toArray(), all.h().toArray(), x.grad().toArray(), h0.grad().toArray(),
-                    w[0].grad().toArray(), w[1].grad().toArray(), w[2].grad().toArray(), w[3].grad().toArray()};
+                    w[0].grad().toArray(), w[1].grad().toArray(), w[2].grad().toArray(), w[3].grad().toArray(),
+                    c0 == null ? new float[0] : c0.grad().toArray()};
+                try (GradMode.Scope ignored = GradMode.noGrad()) { // per-thread scratch instead of kept arrays
+                    RecurrentOps.LayerOutput plain = RecurrentOps.layer(cell, x, h0, c0, w[0], w[1], w[2], w[3], reverse);
+                    assertArrayEquals(whole[0], plain.output().toArray(), cell + " output without autograd");
+                }
                 float[][] rows = new float[whole.length][];
                 for (int i = 0; i < whole.length; i++) {
                     rows[i] = new float[whole[i].length];
                 }
                 for (int b = 0; b < batch; b++) {
-                    for (Tensor t : new Tensor[] {x, h0, w[0], w[1], w[2], w[3]}) {
-                        t.zeroGrad();
+                    for (Tensor t : new Tensor[] {x, h0, c0, w[0], w[1], w[2], w[3]}) {
+                        if (t != null) {
+                            t.zeroGrad();
+                        }
                     }
                     Tensor xb = x.slice(1, b, b + 1), hb = h0.slice(0, b, b + 1);
                     Tensor cb = c0 == null ? null : c0.slice(0, b, b + 1);
                     RecurrentOps.LayerOutput one = RecurrentOps.layer(cell, xb, hb, cb, w[0], w[1], w[2], w[3], reverse);
-                    one.output().mul(up.slice(1, b, b + 1)).sum().add(one.h().sum()).backward();
+                    lossOf(one, up.slice(1, b, b + 1)).backward();
                     float[][] got = {one.output().toArray(), one.h().toArray(), x.grad().toArray(), h0.grad().toArray(),
-                        w[0].grad().toArray(), w[1].grad().toArray(), w[2].grad().toArray(), w[3].grad().toArray()};
+                        w[0].grad().toArray(), w[1].grad().toArray(), w[2].grad().toArray(), w[3].grad().toArray(),
+                        c0 == null ? new float[0] : c0.grad().toArray()};
                     for (int t = 0; t < steps; t++) { // row b of each step of the output
                         System.arraycopy(got[0], t * hidden, rows[0], (t * batch + b) * hidden, hidden);
                     }
                     System.arraycopy(got[1], 0, rows[1], b * hidden, hidden);
-                    for (int i = 2; i < whole.length; i++) { // x and h0 get row b only; the weights sum over rows
+                    for (int i = 2; i < whole.length; i++) { // x, h0 and c0 get row b only; the weights sum over rows
                         for (int j = 0; j < got[i].length; j++) {
                             rows[i][j] += got[i][j];
                         }
@@ -266,7 +280,8 @@ class RecurrentOpsTest {
     /**
      * The layer's outputs hand their gradients to its node through slots that each backward pass clears: a
      * second pass through the same graph adds the same gradients again, and a pass that uses only some
-     * outputs (here h alone, then c alone) gets the gradients of a graph built from those outputs alone.
+     * outputs (here h alone, then c alone) gets the gradients of a graph built from those outputs alone, also
+     * after a pass that failed half-way.
      */
     @Test
     void eachBackwardPassSeesOnlyItsOwnOutputsGradients() {
@@ -283,6 +298,11 @@ class RecurrentOpsTest {
         for (int i = 0; i < once.length; i++) {
             assertEquals(2 * once[i], twice[i], 1e-5f * Math.max(1f, Math.abs(twice[i])), "weight_hh grad " + i);
         }
+        // A pass that fails after the output's gradient reached its slot leaves nothing for the next pass.
+        Tensor boom = Tensor.result(new Tensor(new float[1], 0, new int[] {1}, new int[] {1}), "BoomBackward", gr -> {
+            throw new IllegalStateException("boom");
+        }, r.h());
+        assertThrows(IllegalStateException.class, () -> boom.sum().add(r.output().sum()).backward());
         for (int which = 1; which <= 2; which++) {
             wh.zeroGrad();
             Tensor used = which == 1 ? r.h() : r.c();

@@ -22,9 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  *
  * A is read through strides: small A in place, larger A one micro-panel at a time from a copy (rows copied
- * whole for row-major A, which costs about as little as a memcpy; interleaved by step for transposed A), so
- * small products pay almost nothing for packing and column tasks duplicate nothing expensive. On the last
- * {@code kc} step, bias and activation are applied to each tile as it is merged, while it is in L1. Every
+ * whole for row-major A, which costs about as little as a memcpy; interleaved by step for transposed A, a
+ * whole vector per step), so small products pay almost nothing for packing and column tasks duplicate
+ * nothing expensive. On the last {@code kc} step, bias and activation are applied to each row of a row
+ * panel across the block once its tiles are done, while it is in cache. Every
  * element's sum runs over {@code p} in the same order whatever the split into tasks, so the bits never
  * depend on the thread count.
  *
@@ -456,7 +457,7 @@ public final class VectorGemm implements GemmBackend {
         int p = 0;
         if (height == mr && mr <= V) {
             long room = (long) a.length - V - src; // whole vectors stay inside a up to this step
-            int vectorSteps = room < 0 ? 0 : (int) Math.min(kc, room / lda + 1);
+            int vectorSteps = room < 0 ? 0 : (int) Math.min(kc, room / Math.max(1, lda) + 1);
             for (; p < vectorSteps; p++, src += lda) {
                 FloatVector.fromArray(S, a, src).intoArray(dst, p * mr);
             }

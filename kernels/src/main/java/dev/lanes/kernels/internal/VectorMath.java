@@ -119,8 +119,9 @@ public final class VectorMath {
      * A cheaper {@code tanh} for the recurrent cells' gates: a rational function, odd degree 13 over even
      * degree 6 in {@code x} clamped to [-9, 9] (Eigen's interpolant), then clamped to [-1, 1]. About 14
      * operations where {@link #tanh} takes 40; absolute error below 3e-7 (checked by
-     * {@code VectorMathRangeTest}), against 4 ulp for {@link #tanh}. A gate's value only ever adds into an
-     * O(1) state, so the absolute error is what counts there. NaN gives NaN. {@link ScalarMath#tanhRational}
+     * {@code VectorMathRangeTest}; 2.9e-7 relative on [1e-6, 9]), against 4 ulp for {@link #tanh}. For the
+     * recurrent kernels, whose gates, states and outputs are O(1) values where the absolute error is what
+     * counts. NaN gives NaN. {@link ScalarMath#tanhRational}
      * does the same operations on one float, for the loops' tails.
      */
     public static FloatVector tanhRational(FloatVector x) {

@@ -102,6 +102,21 @@ class GemmBackendTest {
                 GemmCase gemm = GemmCase.random(random, true, random.nextBoolean(), m, 70, 260, 1f, 0.25f);
                 gemm.assertMatchesReference(gemm.runOn(backend), backend.name() + " m=" + m);
             }
+            // No slack at all: lda == m and A ends with its last element, so whenever a vector is wider than
+            // the panel, the last steps of the last full panels must take the plain copy.
+            int m = 264, n = 40, k = 260;
+            float[] a = GemmCase.filled(random, k * m), b = GemmCase.filled(random, k * n), c = new float[m * n];
+            backend.gemm(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 0f, c, 0, n, null, 0, Activation.IDENTITY);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double want = 0, scale = 0;
+                    for (int p = 0; p < k; p++) {
+                        want += (double) a[p * m + i] * b[p * n + j];
+                        scale += Math.abs((double) a[p * m + i] * b[p * n + j]);
+                    }
+                    assertEquals(want, c[i * n + j], 1e-5 * scale + 1e-6, backend.name() + " no slack, C(" + i + ", " + j + ")");
+                }
+            }
         }
     }
 

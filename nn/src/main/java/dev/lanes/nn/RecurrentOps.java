@@ -146,7 +146,7 @@ public final class RecurrentOps {
             Tensor c0c = c0.contiguous();
             System.arraycopy(c0c.data, c0c.offset, state, cBase + initial * bh, bh);
         }
-        // The GRU keeps r, z, n and hn per step (the LSTM's gates overwrite its input projection in place).
+        // The GRU keeps r, z, n and hn per step (the LSTM keeps its activated gates, per part: see below).
         final float[] saved = gru ? new float[rows * 4 * hidden] : null;
         final float[] hg = new float[rowG];
         // W_hh^T is packed once for all steps: a GEMM would otherwise repack it at every step (1 MB for an

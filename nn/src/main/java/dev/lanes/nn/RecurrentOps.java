@@ -317,19 +317,17 @@ public final class RecurrentOps {
                 partGradients.accept(0); // a single part's GEMMs run on every thread
             }
             float[] sumBi = inPartOrder(partBi);
-            float[] sumBh = !wantBh ? null : gru ? inPartOrder(partBh) : sumBi.clone();
+            float[] sumBh = !wantBh ? null : gru ? inPartOrder(partBh) : wantBi ? sumBi.clone() : sumBi;
             Tensor dh0 = dh0Data == null ? null : new Tensor(dh0Data, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
             Tensor dc0 = null, dwi = null, dwh = null, dbi = null, dbh = null;
             if (c0 != null && c0.requiresGrad()) {
                 dc0 = new Tensor(dc, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
             }
             if (wIh.requiresGrad()) {
-                dwi = Tensor.zeros(gh, in);
-                addColumnsInPartOrder(partW, gh, wCols, 0, in, dwi.data);
+                dwi = new Tensor(inPartOrder(partW, gh, wCols, 0, in), 0, new int[] {gh, in}, new int[] {in, 1});
             }
             if (wHh.requiresGrad()) {
-                dwh = Tensor.zeros(gh, hidden);
-                addColumnsInPartOrder(partW, gh, wCols, in, hidden, dwh.data);
+                dwh = new Tensor(inPartOrder(partW, gh, wCols, in, hidden), 0, new int[] {gh, hidden}, new int[] {hidden, 1});
             }
             if (wantBi) {
                 dbi = new Tensor(sumBi, 0, new int[] {gh}, new int[] {1});
@@ -453,17 +451,6 @@ public final class RecurrentOps {
         }
     }
 
-    /** {@code out (rows x width) = } the sum over parts, in part order, of columns {@code col ..} of each part's {@code rows x cols}. */
-    private static void addColumnsInPartOrder(float[][] parts, int rows, int cols, int col, int width, float[] out) {
-        for (float[] part : parts) {
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0, src = i * cols + col, dst = i * width; j < width; j++) {
-                    out[dst + j] += part[src + j];
-                }
-            }
-        }
-    }
-
     private static boolean anyRequiresGrad(Tensor... tensors) {
         for (Tensor t : tensors) {
             if (t != null && t.requiresGrad()) {
@@ -481,13 +468,23 @@ public final class RecurrentOps {
 
     /** The parts' sums added in part order (a fixed order, so the bits do not depend on the threads), or null. */
     private static float[] inPartOrder(float[][] partSums) {
-        if (partSums == null) {
-            return null;
+        return partSums == null ? null : inPartOrder(partSums, 1, partSums[0].length, 0, partSums[0].length);
+    }
+
+    /**
+     * Columns {@code col .. col+width} of the parts' {@code rows x cols} blocks added in part order, as a new
+     * {@code rows x width} array.
+     */
+    private static float[] inPartOrder(float[][] parts, int rows, int cols, int col, int width) {
+        float[] sums = new float[rows * width];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(parts[0], i * cols + col, sums, i * width, width);
         }
-        float[] sums = partSums[0].clone();
-        for (int p = 1; p < partSums.length; p++) {
-            for (int j = 0; j < sums.length; j++) {
-                sums[j] += partSums[p][j];
+        for (int p = 1; p < parts.length; p++) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0, src = i * cols + col, dst = i * width; j < width; j++) {
+                    sums[dst + j] += parts[p][src + j];
+                }
             }
         }
         return sums;

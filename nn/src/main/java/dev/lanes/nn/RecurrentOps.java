@@ -7,7 +7,6 @@ import dev.lanes.kernels.Reductions;
 import dev.lanes.kernels.Threads;
 import java.lang.ref.SoftReference;
 import java.util.Arrays;
-import java.util.function.IntConsumer;
 
 /**
  * Recurrent layers as single autograd operations: one direction of one layer of {@code torch.nn.RNN},
@@ -126,74 +125,160 @@ public final class RecurrentOps {
                     + hidden + " needs buffers past any Java array");
         }
 
-        final boolean lstm = cell == Cell.LSTM, gru = cell == Cell.GRU, relu = cell == Cell.RNN_RELU;
-        final int bh = batch * hidden, rows = steps * batch, rowG = batch * gh;
-        final Tensor xc = input.contiguous(), wi = wIh.contiguous(), wh = wHh.contiguous();
-        final Tensor bi = bIh == null ? null : bIh.contiguous(), bhh = bHh == null ? null : bHh.contiguous();
-        final boolean recorded = GradMode.isEnabled() && anyRequiresGrad(input, wIh, wHh, bIh, bHh, h0, c0);
+        return new Run(cell, input, h0, c0, wIh, wHh, bIh, bHh, reverse).run();
+    }
 
-        // All hidden states in time order, (T + 1) slots of B x H, then (LSTM) all cell states likewise. The
-        // initial state takes the slot before the first step read: slot 0 forward, slot T in reverse; the
-        // step at time t reads slot hp(t) and writes ho(t). The outputs are then the contiguous slots
-        // 1..T (forward) or 0..T-1 (reverse), and so are the previous states of all steps in time order.
-        final int cBase = (steps + 1) * bh;
-        final float[] state = new float[(lstm ? 2 : 1) * cBase];
-        final int initial = reverse ? steps : 0, last = reverse ? 0 : steps;
-        if (h0 != null) {
-            Tensor h0c = h0.contiguous();
-            System.arraycopy(h0c.data, h0c.offset, state, initial * bh, bh);
-        }
-        if (c0 != null) {
-            Tensor c0c = c0.contiguous();
-            System.arraycopy(c0c.data, c0c.offset, state, cBase + initial * bh, bh);
-        }
-        // The GRU keeps r, z, n and hn per step (the LSTM keeps its activated gates, per part: see below).
-        final float[] saved = gru ? new float[rows * 4 * hidden] : null;
-        final float[] hg = new float[rowG];
-        // W_hh^T is packed once for all steps: a GEMM would otherwise repack it at every step (1 MB for an
-        // LSTM with 256 units, about as long as the product itself at batch 32).
-        final Gemm.PackedB whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
-        // The rows of a batch are independent sequences: each part of the batch runs as one task, from its
-        // input projection through the whole time loop (and, backward, to its share of the weight gradients),
-        // so two threads split the work once per pass instead of meeting at every GEMM; the one barrier left
-        // is the end of the pass. The parts depend only on the batch size, and every element's arithmetic is
-        // the same in any part, so the bits do not depend on the thread count.
-        final int parts = parts(batch);
-        // The input projection x W_ih^T + b_ih is computed a few steps ahead, into a per-thread buffer of about
-        // 256 KB that stays in L2 until the steps read it: written whole for all steps, it went out to memory and
-        // came back (26 MB of traffic per 100-step LSTM with 256 units at batch 32, zeroing included). W_ih is
-        // packed once. Only the LSTM keeps something per step for the backward, its activated gates: each part
-        // has its own array (allocated in its task, so the parts zero their arrays in parallel).
-        final Gemm.PackedB wiT = Gemm.packB(true, in, gh, wi.data, wi.offset, Math.max(1, in));
-        // The LSTM and RNN add both biases to the same pre-activation, so b_ih + b_hh, summed once, goes into
-        // the input projection and the steps' GEMMs add no bias: one pass over each step's gates fewer (2 % of
-        // a no-grad forward of LSTM(64->256), T 100, B 32). The four terms are summed in another order than
-        // PyTorch's, well inside the fixtures' tolerance. The GRU's b_hn sits inside r * (W_hn h + b_hn), so
-        // its steps keep b_hh.
+    /**
+     * One call of {@link #layer}: the shapes, the contiguous weights, the packed weights and the buffers its
+     * forward writes and its backward reads. The forward runs in {@link #forwardPart}, one task per part of
+     * the batch; each backward pass is a {@link Backward}.
+     *
+     * <p>The rows of a batch are independent sequences: each part of the batch runs as one task, from its
+     * input projection through the whole time loop (and, backward, to its share of the weight gradients), so
+     * two threads split the work once per pass instead of meeting at every GEMM; the one barrier left is the
+     * end of the pass. The parts depend only on the batch size, and every element's arithmetic is the same in
+     * any part, so the bits do not depend on the thread count.
+     */
+    private static final class Run {
+        final Cell cell;
+        final boolean lstm, gru, relu, reverse, recorded;
+        final Tensor input, h0, c0, wIh, wHh, bIh, bHh;
+        final Tensor xc, wi, wh;
+        final int steps, batch, in, hidden, gh, bh, rows, rowG, cBase, parts;
+        /**
+         * All hidden states in time order, (T + 1) slots of B x H, then (LSTM) all cell states likewise. The
+         * initial state takes the slot before the first step read: slot 0 forward, slot T in reverse; the
+         * step at time t reads slot hp(t) and writes ho(t). The outputs are then the contiguous slots
+         * 1..T (forward) or 0..T-1 (reverse), and so are the previous states of all steps in time order.
+         */
+        final float[] state;
+        /** The GRU's r, z, n and hn per step (the LSTM keeps its activated gates per part: {@link #keptGates}). */
+        final float[] saved;
+        /** Each step's hidden projection {@code h W_hh^T}, the parts' rows side by side. */
+        final float[] hg;
+        /** The LSTM's activated gates of all steps, one array per part (allocated in its task, so the parts zero their arrays in parallel). */
+        final float[][] keptGates;
+        /**
+         * W_hh^T and W_ih^T, packed once for all steps: a GEMM would otherwise repack W_hh at every step (1 MB
+         * for an LSTM with 256 units, about as long as the product itself at batch 32).
+         */
+        final Gemm.PackedB whT, wiT;
+        /**
+         * The biases of the input projection and of the steps' GEMMs. The LSTM and RNN add both biases to the
+         * same pre-activation, so b_ih + b_hh, summed once, goes into the input projection and the steps' GEMMs
+         * add no bias: one pass over each step's gates fewer (2 % of a no-grad forward of LSTM(64->256), T 100,
+         * B 32). The four terms are summed in another order than PyTorch's, well inside the fixtures'
+         * tolerance. The GRU's b_hn sits inside r * (W_hn h + b_hn), so its steps keep b_hh.
+         */
         final float[] projBias, stepBias;
         final int projBiasOff, stepBiasOff;
-        if (!gru && bi != null && bhh != null) {
-            projBias = new float[gh];
-            for (int j = 0; j < gh; j++) {
-                projBias[j] = bi.data[bi.offset + j] + bhh.data[bhh.offset + j];
+
+        Run(Cell cell, Tensor input, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
+            boolean reverse) {
+            this.cell = cell;
+            this.input = input;
+            this.h0 = h0;
+            this.c0 = c0;
+            this.wIh = wIh;
+            this.wHh = wHh;
+            this.bIh = bIh;
+            this.bHh = bHh;
+            this.reverse = reverse;
+            lstm = cell == Cell.LSTM;
+            gru = cell == Cell.GRU;
+            relu = cell == Cell.RNN_RELU;
+            steps = input.size(0);
+            batch = input.size(1);
+            in = input.size(2);
+            gh = wHh.size(0);
+            hidden = wHh.size(1);
+            bh = batch * hidden;
+            rows = steps * batch;
+            rowG = batch * gh;
+            xc = input.contiguous();
+            wi = wIh.contiguous();
+            wh = wHh.contiguous();
+            recorded = GradMode.isEnabled() && anyRequiresGrad(input, wIh, wHh, bIh, bHh, h0, c0);
+
+            cBase = (steps + 1) * bh;
+            state = new float[(lstm ? 2 : 1) * cBase];
+            int initial = reverse ? steps : 0;
+            if (h0 != null) {
+                Tensor h0c = h0.contiguous();
+                System.arraycopy(h0c.data, h0c.offset, state, initial * bh, bh);
             }
-            projBiasOff = 0;
-            stepBias = null;
-            stepBiasOff = 0;
-        } else {
-            projBias = bi == null ? null : bi.data;
-            projBiasOff = bi == null ? 0 : bi.offset;
-            stepBias = bhh == null ? null : bhh.data;
-            stepBiasOff = bhh == null ? 0 : bhh.offset;
+            if (c0 != null) {
+                Tensor c0c = c0.contiguous();
+                System.arraycopy(c0c.data, c0c.offset, state, cBase + initial * bh, bh);
+            }
+            saved = gru ? new float[rows * 4 * hidden] : null;
+            hg = new float[rowG];
+            whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
+            wiT = Gemm.packB(true, in, gh, wi.data, wi.offset, Math.max(1, in));
+            parts = parts(batch);
+            keptGates = new float[parts][];
+
+            Tensor bi = bIh == null ? null : bIh.contiguous(), bhh = bHh == null ? null : bHh.contiguous();
+            if (!gru && bi != null && bhh != null) {
+                projBias = new float[gh];
+                for (int j = 0; j < gh; j++) {
+                    projBias[j] = bi.data[bi.offset + j] + bhh.data[bhh.offset + j];
+                }
+                projBiasOff = 0;
+                stepBias = null;
+                stepBiasOff = 0;
+            } else {
+                projBias = bi == null ? null : bi.data;
+                projBiasOff = bi == null ? 0 : bi.offset;
+                stepBias = bhh == null ? null : bhh.data;
+                stepBiasOff = bhh == null ? 0 : bhh.offset;
+            }
         }
-        final float[][] xg = new float[parts][];
-        Threads.parallelFor(parts, p -> {
-            int r0 = partStart(batch, parts, p), rs = partStart(batch, parts, p + 1) - r0;
+
+        /** Runs the forward and returns the outputs, whose backward is a {@link Backward} pass. */
+        LayerOutput run() {
+            Threads.parallelFor(parts, this::forwardPart);
+
+            // The op has three outputs (output, h, c) and a graph node has one result. So the op's node has a
+            // one-float placeholder result, and each output is a view node over the states whose backward puts
+            // its gradient in a slot and hands the op's node a placeholder gradient. The op's node comes after
+            // all three in reverse topological order and takes the slots of its pass (none: no gradient). (A
+            // gradient the size of all states, zero but for the outputs, cost a 6.6 MB allocation and copy per
+            // backward of a 100-step LSTM with 256 units at batch 32.)
+            Slots slots = new Slots();
+            String name = backwardName(cell);
+            Tensor node = Tensor.result(new Tensor(new float[1], 0, new int[] {1}, new int[] {1}), name,
+                    ignored -> new Backward(slots.take()).run(), input, wIh, wHh, bIh, bHh, h0, c0);
+            int last = reverse ? 0 : steps;
+            Tensor output = output(node, slots, 0, name, state, (reverse ? 0 : 1) * bh, steps, batch, hidden);
+            Tensor h = output(node, slots, 1, name, state, last * bh, batch, hidden);
+            Tensor c = lstm ? output(node, slots, 2, name, state, cBase + last * bh, batch, hidden) : null;
+            return new LayerOutput(output, h, c);
+        }
+
+        /** The first batch row of part {@code p}, and its number of rows. */
+        int partStart(int p) {
+            return RecurrentOps.partStart(batch, parts, p);
+        }
+
+        int partRows(int p) {
+            return partStart(p + 1) - partStart(p);
+        }
+
+        /**
+         * The forward of part {@code p}: the input projection x W_ih^T + b_ih, computed a few steps ahead into a
+         * per-thread buffer of about 256 KB that stays in L2 until the steps read it (written whole for all
+         * steps, it went out to memory and came back: 26 MB of traffic per 100-step LSTM with 256 units at
+         * batch 32, zeroing included), then the time loop: per step one GEMM {@code h W_hh^T} and the cell's
+         * fused kernel.
+         */
+        void forwardPart(int p) {
+            int r0 = partStart(p), rs = partRows(p);
             int sOff = r0 * hidden, gOff = r0 * gh, stepG = rs * gh;
             int chunk = Math.max(1, Math.min(steps, PROJECTION_CHUNK_FLOATS / Math.max(1, stepG)));
             float[] proj = Scratch.floats(Scratch.PROJECTION, chunk * (stepG + rs * in)); // then the gathered inputs
             int xOff = chunk * stepG, tLo = 0;
-            float[] saveGates = lstm && recorded ? (xg[p] = new float[steps * stepG]) : null;
+            float[] saveGates = lstm && recorded ? (keptGates[p] = new float[steps * stepG]) : null;
             for (int s = 0; s < steps; s++) {
                 int t = reverse ? steps - 1 - s : s;
                 int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
@@ -223,44 +308,142 @@ public final class RecurrentOps {
                             state, ho * bh + sOff);
                 }
             }
-        });
+        }
 
-        // The op has three outputs (output, h, c) and a graph node has one result. So the op's node has a
-        // one-float placeholder result, and each output is a view node over the states whose backward puts
-        // its gradient in a slot and hands the op's node a placeholder gradient. The op's node comes after
-        // all three in reverse topological order and takes the slots of its pass (none: no gradient). (A
-        // gradient the size of all states, zero but for the outputs, cost a 6.6 MB allocation and copy per
-        // backward of a 100-step LSTM with 256 units at batch 32.)
-        final Slots slots = new Slots();
-        Tensor node = Tensor.result(new Tensor(new float[1], 0, new int[] {1}, new int[] {1}), backwardName(cell), ignored -> {
-            Tensor[] given = slots.take();
-            Tensor gOut = given[0], gH = given[1], gC = given[2];
-            // The gates' gradients of all steps, part after part (each part's steps in order, as its input
-            // projection): per-thread scratch, fully written by the steps before it is read.
-            float[] dxg = Scratch.floats(Scratch.GATES, rows * gh);
-            float[] dhg = gru ? Scratch.floats(Scratch.HIDDEN_GATES, rows * gh) : dxg; // the LSTM's and RNN's gates feed both projections alike
-            float[] dh = new float[bh];
-            float[] dc = lstm ? new float[bh] : null;
-            float[] direct = gru ? new float[bh] : null; // the GRU's dh z path to the previous state
-            float[] dh0Data = h0 != null && h0.requiresGrad() ? new float[bh] : null;
-            boolean wantBi = bIh != null && bIh.requiresGrad(), wantBh = bHh != null && bHh.requiresGrad();
-            boolean wantW = wIh.requiresGrad() || wHh.requiresGrad();
-            // Bias gradients: each part sums its rows step by step while the step's gate gradients are in
-            // cache (one pass down all T B rows afterwards reads a column strip per row, a cache miss per
-            // row); the parts' sums are added in part order at the end.
-            // The LSTM's and RNN's bias_hh gradient is the same sum as bias_ih's.
-            float[][] partBi = wantBi || (wantBh && !gru) ? new float[parts][gh] : null;
-            float[][] partBh = wantBh && gru ? new float[parts][gh] : null;
-            // Each part's [dW_ih | dW_hh] (gh x (in + H)), added in part order at the end.
-            int wCols = in + hidden;
-            float[][] partW = wantW ? new float[parts][] : null;
-            Tensor dx = input.requiresGrad() ? Tensor.zeros(steps, batch, in) : null;
-            if (gC != null) {
-                System.arraycopy(gC.data, gC.offset, dc, 0, bh);
+        /**
+         * One backward pass of the layer, given the gradients of its outputs (output, h, c; null where none
+         * came): per part, the time loop in reverse ({@link #part}), then the part's share of the weights' and
+         * the input's gradients ({@link #partGradients}); the shares are added in part order.
+         */
+        private final class Backward {
+            final Tensor gOut, gH, gC;
+            /**
+             * The gates' gradients of all steps, part after part (each part's steps in order, as its input
+             * projection): per-thread scratch, fully written by the steps before it is read. The LSTM's and
+             * RNN's gates feed both projections alike, so {@code dhg} is {@code dxg} but for the GRU.
+             */
+            final float[] dxg, dhg;
+            final float[] dh, dc, direct, dh0Data;
+            final boolean wantBi, wantBh, wantW;
+            /**
+             * Bias gradients: each part sums its rows step by step while the step's gate gradients are in cache
+             * (one pass down all T B rows afterwards reads a column strip per row, a cache miss per row); the
+             * parts' sums are added in part order at the end. The LSTM's and RNN's bias_hh gradient is the same
+             * sum as bias_ih's.
+             */
+            final float[][] partBi, partBh;
+            /** Each part's [dW_ih | dW_hh] (gh x (in + H)), added in part order at the end. */
+            final float[][] partW;
+            final int wCols;
+            final Tensor dx;
+            /** W_hh packed for {@code dG W_hh}, once per pass. */
+            final Gemm.PackedB whp;
+
+            Backward(Tensor[] given) {
+                gOut = given[0];
+                gH = given[1];
+                gC = given[2];
+                dxg = Scratch.floats(Scratch.GATES, rows * gh);
+                dhg = gru ? Scratch.floats(Scratch.HIDDEN_GATES, rows * gh) : dxg;
+                dh = new float[bh];
+                dc = lstm ? new float[bh] : null;
+                direct = gru ? new float[bh] : null; // the GRU's dh z path to the previous state
+                dh0Data = h0 != null && h0.requiresGrad() ? new float[bh] : null;
+                wantBi = bIh != null && bIh.requiresGrad();
+                wantBh = bHh != null && bHh.requiresGrad();
+                wantW = wIh.requiresGrad() || wHh.requiresGrad();
+                partBi = wantBi || (wantBh && !gru) ? new float[parts][gh] : null;
+                partBh = wantBh && gru ? new float[parts][gh] : null;
+                wCols = in + hidden;
+                partW = wantW ? new float[parts][] : null;
+                dx = input.requiresGrad() ? Tensor.zeros(steps, batch, in) : null;
+                if (gC != null) {
+                    System.arraycopy(gC.data, gC.offset, dc, 0, bh);
+                }
+                whp = Gemm.packB(false, gh, hidden, wh.data, wh.offset, Math.max(1, hidden));
             }
-            // After a part's time loop: its share of the weights' and the input's gradients, GEMMs over all its steps.
-            IntConsumer partGradients = p -> {
-                int r0 = partStart(batch, parts, p), rs = partStart(batch, parts, p + 1) - r0, k = steps * rs;
+
+            /** The gradients of (input, weight_ih, weight_hh, bias_ih, bias_hh, h0, c0), null where none is wanted. */
+            Tensor[] run() {
+                Threads.parallelFor(parts, this::part);
+                if (parts == 1) {
+                    partGradients(0); // a single part's GEMMs run on every thread
+                }
+                float[] sumBi = inPartOrder(partBi);
+                float[] sumBh = !wantBh ? null : gru ? inPartOrder(partBh) : wantBi ? sumBi.clone() : sumBi;
+                Tensor dh0 = dh0Data == null ? null : new Tensor(dh0Data, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
+                Tensor dc0 = null, dwi = null, dwh = null, dbi = null, dbh = null;
+                if (c0 != null && c0.requiresGrad()) {
+                    dc0 = new Tensor(dc, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
+                }
+                if (wIh.requiresGrad()) {
+                    dwi = new Tensor(inPartOrder(partW, gh, wCols, 0, in), 0, new int[] {gh, in}, new int[] {in, 1});
+                }
+                if (wHh.requiresGrad()) {
+                    dwh = new Tensor(inPartOrder(partW, gh, wCols, in, hidden), 0, new int[] {gh, hidden}, new int[] {hidden, 1});
+                }
+                if (wantBi) {
+                    dbi = new Tensor(sumBi, 0, new int[] {gh}, new int[] {1});
+                }
+                if (sumBh != null) {
+                    dbh = new Tensor(sumBh, 0, new int[] {gh}, new int[] {1});
+                }
+                return new Tensor[] {dx, dwi, dwh, dbi, dbh, dh0, dc0};
+            }
+
+            /** Part {@code p}'s time loop in reverse, then (with more than one part) its share of the GEMMs. */
+            void part(int p) {
+                int r0 = partStart(p), rs = partRows(p);
+                int sOff = r0 * hidden, stepG = rs * gh, base = steps * r0 * gh;
+                float[] gates = keptGates[p];
+                float[] stepSums = partBi != null || partBh != null ? new float[gh] : null;
+                for (int s = steps - 1; s >= 0; s--) {
+                    int t = reverse ? steps - 1 - s : s;
+                    int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
+                    int at = base + t * stepG; // this step's rows of dxg and dhg
+                    // dh = the output's gradient at t (plus h's at the last step read), then the next step's part
+                    if (gOut != null) {
+                        System.arraycopy(gOut.data, gOut.offset + t * bh + sOff, dh, sOff, rs * hidden);
+                    } else {
+                        Arrays.fill(dh, sOff, sOff + rs * hidden, 0f);
+                    }
+                    if (s == steps - 1 && gH != null) {
+                        for (int i = sOff, j = gH.offset + sOff, end = sOff + rs * hidden; i < end; i++, j++) {
+                            dh[i] += gH.data[j];
+                        }
+                    }
+                    if (s < steps - 1) { // the gradient the step read after this one sends back through h
+                        int next = reverse ? t - 1 : t + 1;
+                        recurrentGrad(rs, gh, hidden, dhg, base + next * stepG, whp, direct, dh, sOff);
+                    }
+                    switch (cell) {
+                        case LSTM -> Recurrent.lstmBackward(rs, hidden, gates, t * stepG, state,
+                                cBase + hp * bh + sOff, state, cBase + ho * bh + sOff, dh, sOff, dc, sOff,
+                                dxg, at, dc, sOff);
+                        case GRU -> Recurrent.gruBackward(rs, hidden, saved, (t * batch + r0) * 4 * hidden, state,
+                                hp * bh + sOff, dh, sOff, dxg, at, dhg, at, direct, sOff);
+                        case RNN_TANH, RNN_RELU -> Recurrent.rnnBackward(rs, hidden, relu, state, ho * bh + sOff,
+                                dh, sOff, dxg, at);
+                    }
+                    if (partBi != null) {
+                        addColumnSums(rs, gh, dxg, at, stepSums, partBi[p]);
+                    }
+                    if (partBh != null) {
+                        addColumnSums(rs, gh, dhg, at, stepSums, partBh[p]);
+                    }
+                }
+                if (dh0Data != null) { // this part's rows of dh0
+                    int first = reverse ? steps - 1 : 0;
+                    recurrentGrad(rs, gh, hidden, dhg, base + first * stepG, whp, direct, dh0Data, sOff);
+                }
+                if (parts > 1) {
+                    partGradients(p);
+                }
+            }
+
+            /** After part {@code p}'s time loop: its share of the weights' and the input's gradients, GEMMs over all its steps. */
+            void partGradients(int p) {
+                int r0 = partStart(p), rs = partRows(p), k = steps * rs;
                 int base = steps * r0 * gh;
                 if (wantW) {
                     // [X | H_prev] of the part's rows, one row per (step, row): dW_ih and dW_hh in one GEMM for
@@ -285,87 +468,8 @@ public final class RecurrentOps {
                         scatterRows(steps, batch, r0, rs, in, dxp, dx.data);
                     }
                 }
-            };
-            Gemm.PackedB whp = Gemm.packB(false, gh, hidden, wh.data, wh.offset, Math.max(1, hidden));
-            Threads.parallelFor(parts, p -> {
-                int r0 = partStart(batch, parts, p), rs = partStart(batch, parts, p + 1) - r0;
-                int sOff = r0 * hidden, stepG = rs * gh, base = steps * r0 * gh;
-                float[] xgp = xg[p];
-                float[] stepSums = partBi != null || partBh != null ? new float[gh] : null;
-                for (int s = steps - 1; s >= 0; s--) {
-                    int t = reverse ? steps - 1 - s : s;
-                    int hp = reverse ? t + 1 : t, ho = reverse ? t : t + 1;
-                    int at = base + t * stepG; // this step's rows of dxg and dhg
-                    // dh = the output's gradient at t (plus h's at the last step read), then the next step's part
-                    if (gOut != null) {
-                        System.arraycopy(gOut.data, gOut.offset + t * bh + sOff, dh, sOff, rs * hidden);
-                    } else {
-                        Arrays.fill(dh, sOff, sOff + rs * hidden, 0f);
-                    }
-                    if (s == steps - 1 && gH != null) {
-                        for (int i = sOff, j = gH.offset + sOff, end = sOff + rs * hidden; i < end; i++, j++) {
-                            dh[i] += gH.data[j];
-                        }
-                    }
-                    if (s < steps - 1) { // the gradient the step read after this one sends back through h
-                        int next = reverse ? t - 1 : t + 1;
-                        recurrentGrad(rs, gh, hidden, dhg, base + next * stepG, whp, direct, dh, sOff);
-                    }
-                    switch (cell) {
-                        case LSTM -> Recurrent.lstmBackward(rs, hidden, xgp, t * stepG, state,
-                                cBase + hp * bh + sOff, state, cBase + ho * bh + sOff, dh, sOff, dc, sOff,
-                                dxg, at, dc, sOff);
-                        case GRU -> Recurrent.gruBackward(rs, hidden, saved, (t * batch + r0) * 4 * hidden, state,
-                                hp * bh + sOff, dh, sOff, dxg, at, dhg, at, direct, sOff);
-                        case RNN_TANH, RNN_RELU -> Recurrent.rnnBackward(rs, hidden, relu, state, ho * bh + sOff,
-                                dh, sOff, dxg, at);
-                    }
-                    if (partBi != null) {
-                        addColumnSums(rs, gh, dxg, at, stepSums, partBi[p]);
-                    }
-                    if (partBh != null) {
-                        addColumnSums(rs, gh, dhg, at, stepSums, partBh[p]);
-                    }
-                }
-                if (h0 != null && h0.requiresGrad()) { // this part's rows of dh0
-                    int first = reverse ? steps - 1 : 0;
-                    recurrentGrad(rs, gh, hidden, dhg, base + first * stepG, whp, direct, dh0Data, sOff);
-                }
-                if (parts > 1) {
-                    partGradients.accept(p);
-                }
-            });
-            if (parts == 1) {
-                partGradients.accept(0); // a single part's GEMMs run on every thread
             }
-            float[] sumBi = inPartOrder(partBi);
-            float[] sumBh = !wantBh ? null : gru ? inPartOrder(partBh) : wantBi ? sumBi.clone() : sumBi;
-            Tensor dh0 = dh0Data == null ? null : new Tensor(dh0Data, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
-            Tensor dc0 = null, dwi = null, dwh = null, dbi = null, dbh = null;
-            if (c0 != null && c0.requiresGrad()) {
-                dc0 = new Tensor(dc, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
-            }
-            if (wIh.requiresGrad()) {
-                dwi = new Tensor(inPartOrder(partW, gh, wCols, 0, in), 0, new int[] {gh, in}, new int[] {in, 1});
-            }
-            if (wHh.requiresGrad()) {
-                dwh = new Tensor(inPartOrder(partW, gh, wCols, in, hidden), 0, new int[] {gh, hidden}, new int[] {hidden, 1});
-            }
-            if (wantBi) {
-                dbi = new Tensor(sumBi, 0, new int[] {gh}, new int[] {1});
-            }
-            if (sumBh != null) {
-                dbh = new Tensor(sumBh, 0, new int[] {gh}, new int[] {1});
-            }
-            return new Tensor[] {dx, dwi, dwh, dbi, dbh, dh0, dc0};
-        }, input, wIh, wHh, bIh, bHh, h0, c0);
-
-        int outStart = (reverse ? 0 : 1) * bh;
-        String name = backwardName(cell);
-        Tensor output = output(node, slots, 0, name, state, outStart, steps, batch, hidden);
-        Tensor h = output(node, slots, 1, name, state, last * bh, batch, hidden);
-        Tensor c = lstm ? output(node, slots, 2, name, state, cBase + last * bh, batch, hidden) : null;
-        return new LayerOutput(output, h, c);
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 """PyTorch 2.x CPU timings of nn.LSTM(64, 256) over 100 steps at batch 32 (time first), the workload of
 LstmBenchmark in jmh/: forward + backward of a fixed random upstream gradient (parameter gradients zeroed
 first, the input needs no gradient), and the forward in no_grad, with 1 and 2 threads. Prints one JSON line
-per case: {"case", "threads", "ms", "seq_per_s"}; with --json FILE also a results file the JMH report reads
+per case: {"case", "threads", "ms", "mean_ms", "seq_per_s"} (ms is the median of single calls, mean_ms their
+mean: JMH's average-time scores are means, so --mean writes the mean to the results file instead, for a
+comparison with the same statistic on both sides); with --json FILE also a results file the JMH report reads
 (rows LstmBenchmark.forwardBackward/forward with its tokens counter, steps x batch = 3200 per call). Run it under
 the benchmark lock:
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=1073741824 \\
@@ -15,7 +17,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_timing import Results, median_seconds  # noqa: E402
+from torch_timing import Results, median_and_mean_seconds  # noqa: E402
 
 INPUT, HIDDEN, STEPS, BATCH = 64, 256, 100, 32
 
@@ -23,6 +25,7 @@ INPUT, HIDDEN, STEPS, BATCH = 64, 256, 100, 32
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", help="also write the timings as a Lanes results file")
+    parser.add_argument("--mean", action="store_true", help="write the mean, not the median, to the results file")
     args = parser.parse_args()
     results = Results()
     torch.manual_seed(0)
@@ -42,10 +45,10 @@ def main():
     for threads in (1, 2):
         torch.set_num_threads(threads)
         for case, method, fn in (("forward_backward", "forwardBackward", fwd_bwd), ("forward", "forward", fwd)):
-            s = median_seconds(fn, seconds=3.0, warmup=5, min_samples=10)
-            results.add("dev.lanes.jmh.nn.LstmBenchmark." + method, s, {"threads": threads}, unit="ms/op",
-                        work={"tokens": STEPS * BATCH})
-            print(json.dumps({"case": case, "threads": threads, "ms": round(s * 1e3, 2),
+            s, mean = median_and_mean_seconds(fn, seconds=3.0, warmup=5, min_samples=10)
+            results.add("dev.lanes.jmh.nn.LstmBenchmark." + method, mean if args.mean else s, {"threads": threads},
+                        unit="ms/op", work={"tokens": STEPS * BATCH})
+            print(json.dumps({"case": case, "threads": threads, "ms": round(s * 1e3, 2), "mean_ms": round(mean * 1e3, 2),
                               "seq_per_s": round(BATCH / s, 1), "torch": torch.__version__}), flush=True)
     if args.json:
         results.write(args.json)

@@ -5,6 +5,12 @@ import time
 
 def median_seconds(fn, seconds=3.0, warmup=50, min_samples=20):
     """Calls fn warmup times, then times single calls for at least `seconds` (and min_samples calls)."""
+    return median_and_mean_seconds(fn, seconds, warmup, min_samples)[0]
+
+
+def median_and_mean_seconds(fn, seconds=3.0, warmup=50, min_samples=20):
+    """As median_seconds, and also the mean of the same calls: the statistic of JMH's average-time mode (a
+    timed window's time over its calls), which a noisy machine's slow outliers pull up, unlike the median."""
     for _ in range(warmup):
         fn()
     samples = []
@@ -13,7 +19,7 @@ def median_seconds(fn, seconds=3.0, warmup=50, min_samples=20):
         t = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
+    return statistics.median(samples), statistics.fmean(samples)
 
 
 def environment(source="pytorch"):

@@ -448,16 +448,27 @@ public final class RecurrentOps {
                 if (wantW) {
                     // [X | H_prev] of the part's rows, one row per (step, row): dW_ih and dW_hh in one GEMM for
                     // the LSTM and RNN, whose two projections share their gates' gradients (the transposed
-                    // gradients are read once, not twice).
+                    // gradients are read once, not twice). A frozen weight's columns are neither gathered nor
+                    // computed (each column's sum is the same either way) and never read.
+                    boolean wantWi = wIh.requiresGrad(), wantWh = wHh.requiresGrad();
                     float[] xh = Scratch.floats(Scratch.INPUTS_AND_STATES, k * wCols);
-                    gatherRows(steps, batch, r0, rs, in, xc.data, xc.offset, xh, 0, wCols);
-                    gatherRows(steps, batch, r0, rs, hidden, state, (reverse ? 1 : 0) * bh, xh, in, wCols);
+                    if (wantWi) {
+                        gatherRows(steps, batch, r0, rs, in, xc.data, xc.offset, xh, 0, wCols);
+                    }
+                    if (wantWh) {
+                        gatherRows(steps, batch, r0, rs, hidden, state, (reverse ? 1 : 0) * bh, xh, in, wCols);
+                    }
                     float[] w = partW[p] = new float[gh * wCols];
                     if (gru) {
-                        Gemm.sgemm(true, false, gh, in, k, 1f, dxg, base, gh, xh, 0, wCols, 0f, w, 0, wCols);
-                        Gemm.sgemm(true, false, gh, hidden, k, 1f, dhg, base, gh, xh, in, wCols, 0f, w, in, wCols);
+                        if (wantWi) {
+                            Gemm.sgemm(true, false, gh, in, k, 1f, dxg, base, gh, xh, 0, wCols, 0f, w, 0, wCols);
+                        }
+                        if (wantWh) {
+                            Gemm.sgemm(true, false, gh, hidden, k, 1f, dhg, base, gh, xh, in, wCols, 0f, w, in, wCols);
+                        }
                     } else {
-                        Gemm.sgemm(true, false, gh, wCols, k, 1f, dxg, base, gh, xh, 0, wCols, 0f, w, 0, wCols);
+                        int from = wantWi ? 0 : in, to = wantWh ? wCols : in;
+                        Gemm.sgemm(true, false, gh, to - from, k, 1f, dxg, base, gh, xh, from, wCols, 0f, w, from, wCols);
                     }
                 }
                 if (dx != null) {

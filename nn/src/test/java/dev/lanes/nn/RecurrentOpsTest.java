@@ -315,6 +315,52 @@ class RecurrentOpsTest {
         }
     }
 
+    /**
+     * A frozen weight (no gradient wanted) gets none, and everything else gets the same bits as when every
+     * weight is trained: for each cell, with weight_ih frozen, then weight_hh, then both (the input, the
+     * biases and h0 still want theirs), over 2 parts of the batch and in reverse.
+     */
+    @Test
+    void frozenWeightsGetNoGradientAndTheRestTheSameBits() {
+        int steps = 5, batch = 33, in = 6, hidden = 7;
+        for (Cell cell : Cell.values()) {
+            for (int frozen = 0; frozen < 4; frozen++) {
+                Generator g = new Generator(17);
+                int gh = cell.gates() * hidden;
+                Tensor x = param(g, 1f, steps, batch, in), h0 = param(g, 0.5f, batch, hidden);
+                Tensor wi = param(g, 0.4f, gh, in), wh = param(g, 0.4f, gh, hidden);
+                Tensor bi = param(g, 0.2f, gh), bh = param(g, 0.2f, gh);
+                Tensor wiUsed = (frozen & 1) != 0 ? wi.detach() : wi, whUsed = (frozen & 2) != 0 ? wh.detach() : wh;
+                Tensor[] all = {x, h0, wi, wh, bi, bh};
+                float[][] trained = gradients(cell, all, wi, wh);
+                float[][] partly = gradients(cell, all, wiUsed, whUsed);
+                String what = cell + " frozen " + frozen;
+                for (int i = 0; i < all.length; i++) {
+                    boolean isFrozen = (i == 2 && (frozen & 1) != 0) || (i == 3 && (frozen & 2) != 0);
+                    if (isFrozen) {
+                        assertNull(partly[i], what + ": no gradient for the frozen weight");
+                    } else {
+                        assertArrayEquals(trained[i], partly[i], what + ": gradient " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The gradients of {@code all} (null where none) after a backward through a reverse layer with the weights given. */
+    private static float[][] gradients(Cell cell, Tensor[] all, Tensor wi, Tensor wh) {
+        for (Tensor t : all) {
+            t.zeroGrad();
+        }
+        RecurrentOps.LayerOutput r = RecurrentOps.layer(cell, all[0], all[1], null, wi, wh, all[4], all[5], true);
+        r.output().mul(r.output()).sum().add(r.h().sum()).backward();
+        float[][] grads = new float[all.length][];
+        for (int i = 0; i < all.length; i++) {
+            grads[i] = all[i].grad() == null ? null : all[i].grad().toArray();
+        }
+        return grads;
+    }
+
     @Test
     void stateDictRoundTripsThroughSafetensors(@TempDir Path dir) throws IOException {
         Generator g = new Generator(11);

@@ -2,8 +2,9 @@
 LstmBenchmark in jmh/: forward + backward of a fixed random upstream gradient (parameter gradients zeroed
 first, the input needs no gradient), and the forward in no_grad, with 1 and 2 threads. Prints one JSON line
 per case: {"case", "threads", "ms", "mean_ms", "seq_per_s"} (ms is the median of single calls, mean_ms their
-mean: JMH's average-time scores are means, so --mean writes the mean to the results file instead, for a
-comparison with the same statistic on both sides); with --json FILE also a results file the JMH report reads
+mean: JMH's average-time scores are means, so --mean writes the mean to the results file instead, and
+seq_per_s from it, for a comparison with the same statistic on both sides; the file does not say which it
+holds, so name it accordingly); with --json FILE also a results file the JMH report reads
 (rows LstmBenchmark.forwardBackward/forward with its tokens counter, steps x batch = 3200 per call). Run it under
 the benchmark lock:
     MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=1073741824 \\
@@ -49,7 +50,8 @@ def main():
             results.add("dev.lanes.jmh.nn.LstmBenchmark." + method, mean if args.mean else s, {"threads": threads},
                         unit="ms/op", work={"tokens": STEPS * BATCH})
             print(json.dumps({"case": case, "threads": threads, "ms": round(s * 1e3, 2), "mean_ms": round(mean * 1e3, 2),
-                              "seq_per_s": round(BATCH / s, 1), "torch": torch.__version__}), flush=True)
+                              "seq_per_s": round(BATCH / (mean if args.mean else s), 1), "torch": torch.__version__}),
+                  flush=True)
     if args.json:
         results.write(args.json)
 

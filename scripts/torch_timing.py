@@ -1,4 +1,5 @@
-"""Shared by the PyTorch timing scripts: the median of repeated timed calls after a warm-up."""
+"""Shared by the PyTorch timing scripts: the median (and, where asked, the mean) of repeated timed calls after a
+warm-up."""
 import statistics
 import time
 

@@ -20,8 +20,9 @@ import java.util.Arrays;
  * results have the same bits on any thread count. A single part's big GEMMs run on all threads instead.
  *
  * <p>Forward, per part: a GEMM projects the part's inputs a few steps ahead of the time loop
- * ({@code X W_ih^T + b_ih}, plus {@code b_hh} but for the GRU, into a buffer that stays in cache); per step,
- * one GEMM projects the previous hidden state ({@code h W_hh^T}, plus the GRU's {@code b_hh}; {@code W_hh} is
+ * ({@code X W_ih^T + b_ih}, plus {@code b_hh} when both biases are given, but for the GRU, into a buffer that
+ * stays in cache); per step, one GEMM projects the previous hidden state ({@code h W_hh^T}, plus {@code b_hh}
+ * where the projection does not have it; {@code W_hh} is
  * packed for the GEMM engine once per pass) and one fused {@link Recurrent} kernel applies the gate
  * non-linearities and the state update. Backward, per part and per step in reverse: the fused backward
  * kernel gives the gates' gradients and one GEMM carries them to the previous hidden state
@@ -131,20 +132,16 @@ public final class RecurrentOps {
     /**
      * One call of {@link #layer}: the shapes, the contiguous weights, the packed weights and the buffers its
      * forward writes and its backward reads. The forward runs in {@link #forwardPart}, one task per part of
-     * the batch; each backward pass is a {@link Backward}.
-     *
-     * <p>The rows of a batch are independent sequences: each part of the batch runs as one task, from its
-     * input projection through the whole time loop (and, backward, to its share of the weight gradients), so
-     * two threads split the work once per pass instead of meeting at every GEMM; the one barrier left is the
-     * end of the pass. The parts depend only on the batch size, and every element's arithmetic is the same in
-     * any part, so the bits do not depend on the thread count.
+     * the batch (see the class comment for why parts); each backward pass is a {@link Backward}. The
+     * backward's closure keeps this object, so what only the forward needs (the packed weights, the step's
+     * hidden projection) is not a field: it lives for the forward only.
      */
     private static final class Run {
         final Cell cell;
         final boolean lstm, gru, relu, reverse, recorded;
         final Tensor input, h0, c0, wIh, wHh, bIh, bHh;
         final Tensor xc, wi, wh;
-        final int steps, batch, in, hidden, gh, bh, rows, rowG, cBase, parts;
+        final int steps, batch, in, hidden, gh, bh, rows, cBase, parts;
         /**
          * All hidden states in time order, (T + 1) slots of B x H, then (LSTM) all cell states likewise. The
          * initial state takes the slot before the first step read: slot 0 forward, slot T in reverse; the
@@ -154,15 +151,8 @@ public final class RecurrentOps {
         final float[] state;
         /** The GRU's r, z, n and hn per step (the LSTM keeps its activated gates per part: {@link #keptGates}). */
         final float[] saved;
-        /** Each step's hidden projection {@code h W_hh^T}, the parts' rows side by side. */
-        final float[] hg;
         /** The LSTM's activated gates of all steps, one array per part (allocated in its task, so the parts zero their arrays in parallel). */
         final float[][] keptGates;
-        /**
-         * W_hh^T and W_ih^T, packed once for all steps: a GEMM would otherwise repack W_hh at every step (1 MB
-         * for an LSTM with 256 units, about as long as the product itself at batch 32).
-         */
-        final Gemm.PackedB whT, wiT;
         /**
          * The biases of the input projection and of the steps' GEMMs. The LSTM and RNN add both biases to the
          * same pre-activation, so b_ih + b_hh, summed once, goes into the input projection and the steps' GEMMs
@@ -194,7 +184,6 @@ public final class RecurrentOps {
             hidden = wHh.size(1);
             bh = batch * hidden;
             rows = steps * batch;
-            rowG = batch * gh;
             xc = input.contiguous();
             wi = wIh.contiguous();
             wh = wHh.contiguous();
@@ -212,9 +201,6 @@ public final class RecurrentOps {
                 System.arraycopy(c0c.data, c0c.offset, state, cBase + initial * bh, bh);
             }
             saved = gru ? new float[rows * 4 * hidden] : null;
-            hg = new float[rowG];
-            whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
-            wiT = Gemm.packB(true, in, gh, wi.data, wi.offset, Math.max(1, in));
             parts = parts(batch);
             keptGates = new float[parts][];
 
@@ -237,7 +223,13 @@ public final class RecurrentOps {
 
         /** Runs the forward and returns the outputs, whose backward is a {@link Backward} pass. */
         LayerOutput run() {
-            Threads.parallelFor(parts, this::forwardPart);
+            // W_hh^T and W_ih^T are packed once for all steps: a GEMM would otherwise repack W_hh at every step
+            // (1 MB for an LSTM with 256 units, about as long as the product itself at batch 32). hg holds each
+            // step's hidden projection, the parts' rows side by side.
+            Gemm.PackedB whT = Gemm.packB(true, hidden, gh, wh.data, wh.offset, Math.max(1, hidden));
+            Gemm.PackedB wiT = Gemm.packB(true, in, gh, wi.data, wi.offset, Math.max(1, in));
+            float[] hg = new float[batch * gh];
+            Threads.parallelFor(parts, p -> forwardPart(p, whT, wiT, hg));
 
             // The op has three outputs (output, h, c) and a graph node has one result. So the op's node has a
             // one-float placeholder result, and each output is a view node over the states whose backward puts
@@ -256,23 +248,25 @@ public final class RecurrentOps {
             return new LayerOutput(output, h, c);
         }
 
-        /** The first batch row of part {@code p}, and its number of rows. */
+        /** The first batch row of part {@code p}. */
         int partStart(int p) {
             return RecurrentOps.partStart(batch, parts, p);
         }
 
+        /** The number of batch rows of part {@code p}. */
         int partRows(int p) {
             return partStart(p + 1) - partStart(p);
         }
 
         /**
-         * The forward of part {@code p}: the input projection x W_ih^T + b_ih, computed a few steps ahead into a
-         * per-thread buffer of about 256 KB that stays in L2 until the steps read it (written whole for all
-         * steps, it went out to memory and came back: 26 MB of traffic per 100-step LSTM with 256 units at
-         * batch 32, zeroing included), then the time loop: per step one GEMM {@code h W_hh^T} and the cell's
-         * fused kernel.
+         * The forward of part {@code p}: the input projection {@code X W_ih^T} plus {@link #projBias}, computed
+         * a few steps ahead into a per-thread buffer of about 256 KB that stays in L2 until the steps read it
+         * (written whole for all steps, it went out to memory and came back: 26 MB of traffic per 100-step LSTM
+         * with 256 units at batch 32, zeroing included), then the time loop: per step one GEMM
+         * {@code h W_hh^T} (plus {@link #stepBias}) into the part's rows of {@code hg}, and the cell's fused
+         * kernel.
          */
-        void forwardPart(int p) {
+        void forwardPart(int p, Gemm.PackedB whT, Gemm.PackedB wiT, float[] hg) {
             int r0 = partStart(p), rs = partRows(p);
             int sOff = r0 * hidden, gOff = r0 * gh, stepG = rs * gh;
             int chunk = Math.max(1, Math.min(steps, PROJECTION_CHUNK_FLOATS / Math.max(1, stepG)));

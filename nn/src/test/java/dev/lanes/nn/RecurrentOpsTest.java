@@ -64,6 +64,25 @@ class RecurrentOpsTest {
         }
     }
 
+    /**
+     * One bias alone: the LSTM's and RNN's two biases are summed into the input projection only when both
+     * are given, so b_hh alone stays in the steps' products and b_ih alone in the projection.
+     */
+    @Test
+    void finiteDifferencesWithOneBiasOnly() {
+        int steps = 3, batch = 2, in = 3, hidden = 4;
+        for (Cell cell : new Cell[] {Cell.LSTM, Cell.RNN_TANH, Cell.GRU}) {
+            for (boolean onlyHh : new boolean[] {false, true}) {
+                Generator g = new Generator(cell.ordinal() * 2 + (onlyHh ? 1 : 0) + 200);
+                int gh = cell.gates() * hidden;
+                Tensor x = param(g, 1f, steps, batch, in), h0 = param(g, 0.5f, batch, hidden);
+                Tensor wi = param(g, 0.5f, gh, in), wh = param(g, 0.5f, gh, hidden), b = param(g, 0.5f, gh);
+                GradCheck.check(t -> flat(RecurrentOps.layer(cell, t[0], t[1], null, t[2], t[3],
+                        onlyHh ? null : t[4], onlyHh ? t[4] : null, false)), 1e-2, 1e-2, 1e-2, x, h0, wi, wh, b);
+            }
+        }
+    }
+
     @Test
     void finiteDifferencesThroughAStackedBidirectionalModule() {
         Generator g = new Generator(5);

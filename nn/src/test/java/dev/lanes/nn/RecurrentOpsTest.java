@@ -224,6 +224,10 @@ class RecurrentOpsTest {
                 try (GradMode.Scope ignored = GradMode.noGrad()) { // per-thread scratch instead of kept arrays
                     RecurrentOps.LayerOutput plain = RecurrentOps.layer(cell, x, h0, c0, w[0], w[1], w[2], w[3], reverse);
                     assertArrayEquals(whole[0], plain.output().toArray(), cell + " output without autograd");
+                    assertArrayEquals(whole[1], plain.h().toArray(), cell + " h without autograd");
+                    if (c0 != null) { // without a backward, the LSTM keeps two cell-state slots, not all steps'
+                        assertArrayEquals(all.c().toArray(), plain.c().toArray(), cell + " c without autograd");
+                    }
                 }
                 float[][] rows = new float[whole.length][];
                 for (int i = 0; i < whole.length; i++) {

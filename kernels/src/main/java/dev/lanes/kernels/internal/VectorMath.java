@@ -125,7 +125,10 @@ public final class VectorMath {
      * does the same operations on one float, for the loops' tails.
      */
     public static FloatVector tanhRational(FloatVector x) {
-        FloatVector c = x.max(-9f).min(9f);
+        // The clamps are a compare and a blend per side, the bits of max and min (NaN kept): Java's max and min
+        // compile to six instructions each on AVX-512 (NaN and signed-zero fix-ups), a third of the function.
+        FloatVector low = x.blend(-9f, x.compare(VectorOperators.LT, -9f));
+        FloatVector c = low.blend(9f, low.compare(VectorOperators.GT, 9f));
         FloatVector x2 = c.mul(c);
         FloatVector p = x2.fma(FloatVector.broadcast(S, ScalarMath.TANH_A13), FloatVector.broadcast(S, ScalarMath.TANH_A11));
         p = step(p, x2, ScalarMath.TANH_A9);
@@ -136,7 +139,9 @@ public final class VectorMath {
         FloatVector q = x2.fma(FloatVector.broadcast(S, ScalarMath.TANH_B6), FloatVector.broadcast(S, ScalarMath.TANH_B4));
         q = step(q, x2, ScalarMath.TANH_B2);
         q = step(q, x2, ScalarMath.TANH_B0);
-        return p.mul(c).div(q).max(-1f).min(1f);
+        FloatVector t = p.mul(c).div(q);
+        FloatVector tLow = t.blend(-1f, t.compare(VectorOperators.LT, -1f));
+        return tLow.blend(1f, tLow.compare(VectorOperators.GT, 1f));
     }
 
     /**

@@ -4,16 +4,19 @@ import static dev.lanes.kernels.internal.VectorMath.S;
 
 import dev.lanes.kernels.internal.ScalarMath;
 import dev.lanes.kernels.internal.VectorMath;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import jdk.incubator.vector.FloatVector;
 
 /**
  * One time step of the recurrent cells with the Vector API, over rows {@code [r0, r1)} of the batch, in a
  * few passes over the rows' gate blocks: one pass per non-linearity, then the state update. Every pass is
- * its own method holding its loop over the rows, with at most one transcendental, and gets called once per
- * step: hot from the first step on, it is compiled on its own, and its compiled size keeps C2 from
- * inlining it into the caller. A caller that inlined all passes (as happened, depending on the order of
- * compilation, when the passes ran row by row) exceeds C2's inlining budget and boxes every vector of
- * the passes it could not inline: 170 MB per forward + backward of a 100-step LSTM. Tails are scalar with the vector lanes'
+ * its own method holding its loop over the rows, with at most one transcendental, and the passes with one
+ * are called through {@link #PASSES}, so that C2 compiles each on its own: a caller that inlined several
+ * (as happened, depending on the order of compilation and on the passes' compiled size) exceeds C2's
+ * inlining budget and boxes every vector of the passes it could not inline: 170 MB per forward + backward
+ * of a 100-step LSTM, or a forward step 2.4x as long. Tails are scalar with the vector lanes'
  * operations in the same order (same bits); no helper returns a vector besides the inlined VectorMath
  * ones: masked-vector tails and vector-returning helpers made C2 box vectors (see lstmBackwardRows). Twins: {@link ScalarRecurrent}.
  *
@@ -21,6 +24,8 @@ import jdk.incubator.vector.FloatVector;
  * (absolute error below 3e-7, a third of the operations of the 4-ulp versions; the tails use their scalar
  * versions, same bits): on a 100-step LSTM(64->256) at batch 32 they took the forward's gate passes from
  * 6.8 % to 5.7 % of a forward+backward, and the backward's tanh(c) pass from 1.7 % to 0.8 % (perf samples).
+ * Their clamps by compare and blend (instead of {@code max} and {@code min}) then took an LSTM forward step's
+ * passes (16 rows, 256 units) from 9.1 to 5.5 us and the backward's from 3.5 to 2.8 us.
  */
 public final class VectorRecurrent {
     private static final int V = S.length();
@@ -34,14 +39,71 @@ public final class VectorRecurrent {
 
     private VectorRecurrent() {}
 
+    /**
+     * The passes that hold a transcendental, called through method handles that C2 does not see through: an
+     * element of an array is not a compile-time constant, so a call through it is never inlined, whatever the
+     * pass's compiled size and whichever method was compiled first (a pass's compiled size alone kept C2 from
+     * inlining it until the clamps of the rational functions made the passes smaller). A call through a
+     * handle costs nanoseconds; a pass runs for about a microsecond.
+     */
+    private static final MethodHandle[] PASSES;
+    private static final int SIGMOID_OF_SUM = 0, TANH_OF_SUM = 1, LSTM_STATE = 2, GRU_STATE = 3, TANH = 4;
+
+    static {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        MethodType ofSum = MethodType.methodType(void.class, int.class, int.class, float[].class, int.class,
+                int.class, float[].class, int.class, int.class, float[].class, int.class, int.class);
+        try {
+            PASSES = new MethodHandle[] {
+                lookup.findStatic(VectorRecurrent.class, "sigmoidOfSum", ofSum),
+                lookup.findStatic(VectorRecurrent.class, "tanhOfSum", ofSum),
+                lookup.findStatic(VectorRecurrent.class, "lstmState", MethodType.methodType(void.class, int.class,
+                        int.class, float[].class, int.class, float[].class, int.class, float[].class, int.class,
+                        float[].class, int.class)),
+                lookup.findStatic(VectorRecurrent.class, "gruState", MethodType.methodType(void.class, int.class,
+                        int.class, float[].class, int.class, float[].class, int.class, float[].class, int.class,
+                        float[].class, int.class, float[].class, int.class)),
+                lookup.findStatic(VectorRecurrent.class, "tanh", MethodType.methodType(void.class, int.class,
+                        int.class, float[].class, int.class, float[].class, int.class)),
+            };
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** {@code out = sigmoid(a + b)} ({@code pass} {@link #SIGMOID_OF_SUM}) or {@code tanh(a + b)} ({@link #TANH_OF_SUM}). */
+    private static void ofSum(int pass, int rows, int n, float[] a, int a0, int as, float[] b, int b0, int bs,
+                              float[] out, int o0, int os) {
+        try {
+            PASSES[pass].invokeExact(rows, n, a, a0, as, b, b0, bs, out, o0, os);
+        } catch (Throwable e) {
+            throw unchecked(e);
+        }
+    }
+
+    /** The passes throw only unchecked exceptions (bounds), passed on as they are. */
+    private static RuntimeException unchecked(Throwable e) {
+        if (e instanceof Error error) {
+            throw error;
+        }
+        if (e instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        return new IllegalStateException(e);
+    }
+
     public static void lstmForward(int r0, int r1, int h, float[] xg, int xgOff, float[] hg, int hgOff,
                                    float[] cPrev, int cPrevOff, float[] gates, int gatesOff,
                                    float[] c, int cOff, float[] hOut, int hOff) {
         int w = 4 * h, rows = r1 - r0, x = xgOff + r0 * w, y = hgOff + r0 * w, g = gatesOff + r0 * w, s = r0 * h;
-        sigmoidOfSum(rows, 2 * h, xg, x, w, hg, y, w, gates, g, w);                         // i, f
-        tanhOfSum(rows, h, xg, x + 2 * h, w, hg, y + 2 * h, w, gates, g + 2 * h, w);         // g
-        sigmoidOfSum(rows, h, xg, x + 3 * h, w, hg, y + 3 * h, w, gates, g + 3 * h, w);      // o
-        lstmState(rows, h, gates, g, cPrev, cPrevOff + s, c, cOff + s, hOut, hOff + s);
+        ofSum(SIGMOID_OF_SUM, rows, 2 * h, xg, x, w, hg, y, w, gates, g, w);                        // i, f
+        ofSum(TANH_OF_SUM, rows, h, xg, x + 2 * h, w, hg, y + 2 * h, w, gates, g + 2 * h, w);        // g
+        ofSum(SIGMOID_OF_SUM, rows, h, xg, x + 3 * h, w, hg, y + 3 * h, w, gates, g + 3 * h, w);     // o
+        try {
+            PASSES[LSTM_STATE].invokeExact(rows, h, gates, g, cPrev, cPrevOff + s, c, cOff + s, hOut, hOff + s);
+        } catch (Throwable e) {
+            throw unchecked(e);
+        }
     }
 
     /** {@code out = sigmoid(a + b)} over {@code n} elements. */
@@ -112,7 +174,11 @@ public final class VectorRecurrent {
         // tanh(c) goes through a scratch block first: with the polynomial inlined into the gradient loop, the
         // loop is too large for C2 to keep its vectors unboxed (48 MB allocated per 100 steps).
         float[] tanhC = scratch[0] = scratch[0].length >= rows * h ? scratch[0] : new float[rows * h];
-        tanh(rows, h, c, cOff + s, tanhC, 0);
+        try {
+            PASSES[TANH].invokeExact(rows, h, c, cOff + s, tanhC, 0);
+        } catch (Throwable e) {
+            throw unchecked(e);
+        }
         lstmBackwardRows(rows, h, gates, gatesOff + r0 * w, cPrev, cPrevOff + s, tanhC, 0, dh, dhOff + s,
                 dc == null ? zeros : dc, dc == null ? 0 : dcOff + s, dc == null ? 0 : h, dGates, dGatesOff + r0 * w,
                 dcPrev, dcPrevOff + s);
@@ -178,8 +244,13 @@ public final class VectorRecurrent {
     public static void gruForward(int r0, int r1, int h, float[] xg, int xgOff, float[] hg, int hgOff,
                                   float[] hPrev, int hPrevOff, float[] gates, int gatesOff, float[] hOut, int hOff) {
         int w = 3 * h, rows = r1 - r0, x = xgOff + r0 * w, y = hgOff + r0 * w, g = gatesOff + r0 * 4 * h, s = r0 * h;
-        sigmoidOfSum(rows, 2 * h, xg, x, w, hg, y, w, gates, g, 4 * h); // r, z
-        gruState(rows, h, xg, x + 2 * h, hg, y + 2 * h, gates, g, hPrev, hPrevOff + s, hOut, hOff + s);
+        ofSum(SIGMOID_OF_SUM, rows, 2 * h, xg, x, w, hg, y, w, gates, g, 4 * h); // r, z
+        try {
+            PASSES[GRU_STATE].invokeExact(rows, h, xg, x + 2 * h, hg, y + 2 * h, gates, g, hPrev, hPrevOff + s, hOut,
+                    hOff + s);
+        } catch (Throwable e) {
+            throw unchecked(e);
+        }
     }
 
     /**
@@ -265,7 +336,7 @@ public final class VectorRecurrent {
         if (relu) {
             reluOfSum(n, xg, xgOff + from, hg, hgOff + from, hOut, hOff + from);
         } else {
-            tanhOfSum(1, n, xg, xgOff + from, 0, hg, hgOff + from, 0, hOut, hOff + from, 0);
+            ofSum(TANH_OF_SUM, 1, n, xg, xgOff + from, 0, hg, hgOff + from, 0, hOut, hOff + from, 0);
         }
     }
 

@@ -271,6 +271,16 @@ class RecurrentTest {
         }
         assertSameBits("gru gates", g[0], g[1]);
         assertSameBits("gru h", hy[0], hy[1]);
+        int rb = 260, rh = 260, rn = rb * rh; // the RNN's one gate: 67600 elements, more than one chunk too
+        float[] rx = span(r, rn, -2f, 2f), rhg = span(r, rn, -2f, 2f);
+        float[][] ry = new float[2][];
+        for (int t = 0; t < 2; t++) {
+            int k = t;
+            ry[k] = output(rn);
+            KernelTesting.withThreads(k == 0 ? 1 : 4,
+                    () -> Recurrent.rnnForward(rb, rh, false, rx, OFFSET, rhg, OFFSET, ry[k], OFFSET));
+        }
+        assertSameBits("rnn tanh h", ry[0], ry[1]);
     }
 
     /**
@@ -293,8 +303,10 @@ class RecurrentTest {
             () -> Recurrent.lstmBackward(b, h, gates, 0, p.cPrev, OFFSET, c, 0, p.dh, OFFSET, null, 0, dg, 0, dcp, 0),
             () -> Recurrent.gruForward(b, h, xg3, OFFSET, hg3, OFFSET, hp, OFFSET, gates, 0, hy, 0),
             () -> Recurrent.gruBackward(b, h, gates, 0, hp, OFFSET, p.dh, OFFSET, dxg, 0, dhg, 0, dhp, 0),
+            () -> Recurrent.rnnForward(b, h, false, xg3, OFFSET, hg3, OFFSET, hy, 0),
         };
-        String[] names = {"lstmForward", "lstmBackward", "lstmBackward (dc null)", "gruForward", "gruBackward"};
+        String[] names = {"lstmForward", "lstmBackward", "lstmBackward (dc null)", "gruForward", "gruBackward",
+            "rnnForward (tanh)"};
         KernelTesting.withThreads(1, () -> {
             for (int s = 0; s < steps.length; s++) {
                 // Rounds of 50 calls, for up to 5 s: 2000 calls were not enough for C2 on a busy machine.

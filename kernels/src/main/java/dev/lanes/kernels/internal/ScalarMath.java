@@ -15,7 +15,10 @@ public final class ScalarMath {
     static final float TANH_B0 = 4.89352518554385e-03f, TANH_B2 = 2.26843463243900e-03f,
             TANH_B4 = 1.18534705686654e-04f, TANH_B6 = 1.19825839466702e-06f;
 
-    /** {@code VectorMath.tanhRational} on one float: the same operations in the same order, so the same bits. */
+    /**
+     * {@code VectorMath.tanhRational} on one float: the same arithmetic in the same order, so the same bits (the
+     * vector version clamps by compare and blend, which gives the bits of these max and min, NaN included).
+     */
     public static float tanhRational(float x) {
         float c = Math.min(Math.max(x, -9f), 9f);
         float x2 = c * c;

@@ -24,8 +24,9 @@ import jdk.incubator.vector.FloatVector;
  * (absolute error below 3e-7, a third of the operations of the 4-ulp versions; the tails use their scalar
  * versions, same bits): on a 100-step LSTM(64->256) at batch 32 they took the forward's gate passes from
  * 6.8 % to 5.7 % of a forward+backward, and the backward's tanh(c) pass from 1.7 % to 0.8 % (perf samples).
- * Their clamps by compare and blend (instead of {@code max} and {@code min}) then took an LSTM forward step's
- * passes (16 rows, 256 units) from 9.1 to 5.5 us and the backward's from 3.5 to 2.8 us.
+ * Their clamps by compare and blend (instead of {@code max} and {@code min}), with the passes called through
+ * {@link #PASSES}, then took an LSTM forward step's passes (16 rows, 256 units) from 9.1 to 5.5 us and the
+ * backward's from 3.5 to 2.8 us.
  */
 public final class VectorRecurrent {
     private static final int V = S.length();
@@ -44,7 +45,9 @@ public final class VectorRecurrent {
      * element of an array is not a compile-time constant, so a call through it is never inlined, whatever the
      * pass's compiled size and whichever method was compiled first (a pass's compiled size alone kept C2 from
      * inlining it until the clamps of the rational functions made the passes smaller). A call through a
-     * handle costs nanoseconds; a pass runs for about a microsecond.
+     * handle costs nanoseconds; a pass runs for about a microsecond. Keep them in the array: a handle in a
+     * {@code static final} field is a constant that C2 inlines through ({@code -XX:+PrintInlining} shows
+     * these calls as "receiver not constant").
      */
     private static final MethodHandle[] PASSES;
     private static final int SIGMOID_OF_SUM = 0, TANH_OF_SUM = 1, LSTM_STATE = 2, GRU_STATE = 3, TANH = 4;

@@ -72,6 +72,18 @@ class VectorMathRangeTest {
         assertEquals(0.5f, one(VectorMath::sigmoidRational, 0f));
         assertTrue(Float.isNaN(one(VectorMath::tanhRational, Float.NaN)));
         assertTrue(Float.isNaN(one(VectorMath::sigmoidRational, Float.NaN)));
+        // The sweep above takes finite inputs only. The vector clamps are compares and blends, the scalar ones
+        // Math.max and Math.min: the same bits on the values where those could differ.
+        float[] special = {Float.NaN, Float.intBitsToFloat(0x7f800001), Float.intBitsToFloat(0xffc00123),
+            Float.intBitsToFloat(0x7fffffff), Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
+            Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 9f, -9f, Math.nextUp(9f),
+            Math.nextDown(-9f), Math.nextDown(9f), 1f, -1f, Float.MAX_VALUE, -Float.MAX_VALUE};
+        for (float x : special) {
+            assertEquals(Float.floatToRawIntBits(ScalarMath.tanhRational(x)),
+                    Float.floatToRawIntBits(one(VectorMath::tanhRational, x)), "tanhRational bits at " + x);
+            assertEquals(Float.floatToRawIntBits(ScalarMath.sigmoidRational(x)),
+                    Float.floatToRawIntBits(one(VectorMath::sigmoidRational, x)), "sigmoidRational bits at " + x);
+        }
     }
 
     @Test

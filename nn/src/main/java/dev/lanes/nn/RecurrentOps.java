@@ -328,7 +328,7 @@ public final class RecurrentOps {
              */
             final float[] dxg, dhg;
             final float[] dh, dc, direct, dh0Data;
-            final boolean wantBi, wantBh, wantW;
+            final boolean wantBi, wantBh, wantWi, wantWh;
             /**
              * Bias gradients: each part sums its rows step by step while the step's gate gradients are in cache
              * (one pass down all T B rows afterwards reads a column strip per row, a cache miss per row); the
@@ -355,11 +355,12 @@ public final class RecurrentOps {
                 dh0Data = h0 != null && h0.requiresGrad() ? new float[bh] : null;
                 wantBi = bIh != null && bIh.requiresGrad();
                 wantBh = bHh != null && bHh.requiresGrad();
-                wantW = wIh.requiresGrad() || wHh.requiresGrad();
+                wantWi = wIh.requiresGrad();
+                wantWh = wHh.requiresGrad();
                 partBi = wantBi || (wantBh && !gru) ? new float[parts][gh] : null;
                 partBh = wantBh && gru ? new float[parts][gh] : null;
                 wCols = in + hidden;
-                partW = wantW ? new float[parts][] : null;
+                partW = wantWi || wantWh ? new float[parts][] : null;
                 dx = input.requiresGrad() ? Tensor.zeros(steps, batch, in) : null;
                 if (gC != null) {
                     System.arraycopy(gC.data, gC.offset, dc, 0, bh);
@@ -380,10 +381,10 @@ public final class RecurrentOps {
                 if (c0 != null && c0.requiresGrad()) {
                     dc0 = new Tensor(dc, 0, new int[] {batch, hidden}, new int[] {hidden, 1});
                 }
-                if (wIh.requiresGrad()) {
+                if (wantWi) {
                     dwi = new Tensor(inPartOrder(partW, gh, wCols, 0, in), 0, new int[] {gh, in}, new int[] {in, 1});
                 }
-                if (wHh.requiresGrad()) {
+                if (wantWh) {
                     dwh = new Tensor(inPartOrder(partW, gh, wCols, in, hidden), 0, new int[] {gh, hidden}, new int[] {hidden, 1});
                 }
                 if (wantBi) {
@@ -449,12 +450,11 @@ public final class RecurrentOps {
             void partGradients(int p) {
                 int r0 = partStart(p), rs = partRows(p), k = steps * rs;
                 int base = steps * r0 * gh;
-                if (wantW) {
+                if (partW != null) {
                     // [X | H_prev] of the part's rows, one row per (step, row): dW_ih and dW_hh in one GEMM for
                     // the LSTM and RNN, whose two projections share their gates' gradients (the transposed
                     // gradients are read once, not twice). A frozen weight's columns are neither gathered nor
                     // computed (each column's sum is the same either way) and never read.
-                    boolean wantWi = wIh.requiresGrad(), wantWh = wHh.requiresGrad();
                     float[] xh = Scratch.floats(Scratch.INPUTS_AND_STATES, k * wCols);
                     if (wantWi) {
                         gatherRows(steps, batch, r0, rs, in, xc.data, xc.offset, xh, 0, wCols);

@@ -9,12 +9,20 @@ Run: python3 scripts/gen_microkernels.py > kernels/src/main/java/dev/lanes/kerne
 MRS = (4, 6, 8, 12)
 
 
-def kernel(mr: int) -> str:
+def row(r: int) -> str:
+    return "oi" if r == 0 else ("oi + ldo" if r == 1 else f"oi + {r} * ldo")
+
+
+def kernel(mr: int, add: bool) -> str:
     accs = [f"c{r}{v}" for r in range(mr) for v in range(2)]
     out = []
-    out.append(f"    /** The {mr} x 2-vector micro-kernel: {mr} rows of C, two vectors of columns. */")
-    out.append(f"    static void kernel{mr}x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,")
-    out.append( "                         float[] out, int oi, int ldo) {")
+    if add:
+        out.append(f"    /** The {mr} x 2-vector micro-kernel that adds A*B to the tile at {{@code out[oi]}} once it is summed. */")
+    else:
+        out.append(f"    /** The {mr} x 2-vector micro-kernel: {mr} rows of C, two vectors of columns. */")
+    head = f"    static void kernel{mr}x2{'Add' if add else ''}("
+    out.append(head + "int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,")
+    out.append(" " * len(head) + "float[] out, int oi, int ldo) {")
     out.append( "        FloatVector zero = FloatVector.zero(S);")
     for i in range(0, len(accs), 4):
         group = accs[i:i + 4]
@@ -33,9 +41,11 @@ def kernel(mr: int) -> str:
         out.append(f"            c{r}1 = x{r}.fma(b1, c{r}1);")
     out.append( "        }")
     for r in range(mr):
-        row = "oi" if r == 0 else ("oi + ldo" if r == 1 else f"oi + {r} * ldo")
-        out.append(f"        c{r}0.intoArray(out, {row});")
-        out.append(f"        c{r}1.intoArray(out, {row} + V);")
+        for v, at in ((0, row(r)), (1, f"{row(r)} + V")):
+            if add:
+                out.append(f"        c{r}{v}.add(FloatVector.fromArray(S, out, {at})).intoArray(out, {at});")
+            else:
+                out.append(f"        c{r}{v}.intoArray(out, {at});")
     out.append( "    }")
     return "\n".join(out)
 
@@ -57,13 +67,15 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code rs = 1, ks = MR} when interleaved); the strides cost nothing measurable;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
- *   <li>the kernel stores the {@code MR x NR} product A*B, nothing else, at {@code out[oi]} with row
- *       stride {@code ldo}: straight into C when that is the whole job ({@code alpha == 1},
- *       {@code beta == 0}, a full tile), else into a scratch tile that the caller merges into C
+ *   <li>the kernel stores the {@code MR x NR} product A*B at {@code out[oi]} with row stride {@code ldo}
+ *       ({@code kernel..x2}), or adds it to what is there ({@code kernel..x2Add}, one rounded addition per
+ *       element: the bits of the caller's merge with {@code alpha = beta = 1}, without its pass through a
+ *       scratch tile). The caller uses them straight on C when that is the whole job ({@code alpha == 1},
+ *       {@code beta == 0} or {@code 1}, a full tile), else the first on a scratch tile that it merges into C
  *       ({@code alpha}, {@code beta}) while it is in L1; bias and activation come after, either way.</li>
  * </ul>
- * Why plain stores only: each kernel must stay small enough for C2 to inline every Vector API call (past
- * {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold).
+ * Why no alpha and beta in the kernels: each must stay small enough for C2 to inline every Vector API call
+ * (past {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold).
  * The sum over {@code p} runs in order with one fused multiply-add per step, so a tile's bits depend only on
  * its inputs, never on where it sits or which thread runs it.
  */
@@ -83,8 +95,18 @@ final class MicroKernels {
     print("""            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
         }
     }
+
+    /** Adds the product to the tile at {@code out[oi]} with the {@code mr}-row kernel. */
+    static void runAdd(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                       float[] out, int oi, int ldo) {
+        switch (mr) {""")
+    for mr in MRS:
+        print(f"            case {mr} -> kernel{mr}x2Add(kc, a, ai, rs, ks, b, bi, out, oi, ldo);")
+    print("""            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
+        }
+    }
 """)
-    print("\n\n".join(kernel(mr) for mr in MRS))
+    print("\n\n".join(kernel(mr, add) for mr in MRS for add in (False, True)))
     print("}")
 
 

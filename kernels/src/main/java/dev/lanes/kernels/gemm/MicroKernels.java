@@ -14,13 +14,15 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code rs = 1, ks = MR} when interleaved); the strides cost nothing measurable;</li>
  *   <li>{@code b[bi ..]} is a packed micro-panel of B: {@code kc} steps of {@code NR = 2 * V} consecutive
  *       floats, zero-padded to {@code NR} columns;</li>
- *   <li>the kernel stores the {@code MR x NR} product A*B, nothing else, at {@code out[oi]} with row
- *       stride {@code ldo}: straight into C when that is the whole job ({@code alpha == 1},
- *       {@code beta == 0}, a full tile), else into a scratch tile that the caller merges into C
+ *   <li>the kernel stores the {@code MR x NR} product A*B at {@code out[oi]} with row stride {@code ldo}
+ *       ({@code kernel..x2}), or adds it to what is there ({@code kernel..x2Add}, one rounded addition per
+ *       element: the bits of the caller's merge with {@code alpha = beta = 1}, without its pass through a
+ *       scratch tile). The caller uses them straight on C when that is the whole job ({@code alpha == 1},
+ *       {@code beta == 0} or {@code 1}, a full tile), else the first on a scratch tile that it merges into C
  *       ({@code alpha}, {@code beta}) while it is in L1; bias and activation come after, either way.</li>
  * </ul>
- * Why plain stores only: each kernel must stay small enough for C2 to inline every Vector API call (past
- * {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold).
+ * Why no alpha and beta in the kernels: each must stay small enough for C2 to inline every Vector API call
+ * (past {@code NodeCountInliningCutoff} the accumulators get boxed on the heap and speed falls tenfold).
  * The sum over {@code p} runs in order with one fused multiply-add per step, so a tile's bits depend only on
  * its inputs, never on where it sits or which thread runs it.
  */
@@ -43,9 +45,21 @@ final class MicroKernels {
         }
     }
 
+    /** Adds the product to the tile at {@code out[oi]} with the {@code mr}-row kernel. */
+    static void runAdd(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                       float[] out, int oi, int ldo) {
+        switch (mr) {
+            case 4 -> kernel4x2Add(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            case 6 -> kernel6x2Add(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            case 8 -> kernel8x2Add(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            case 12 -> kernel12x2Add(kc, a, ai, rs, ks, b, bi, out, oi, ldo);
+            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
+        }
+    }
+
     /** The 4 x 2-vector micro-kernel: 4 rows of C, two vectors of columns. */
     static void kernel4x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
-                         float[] out, int oi, int ldo) {
+                          float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -78,9 +92,44 @@ final class MicroKernels {
         c31.intoArray(out, oi + 3 * ldo + V);
     }
 
+    /** The 4 x 2-vector micro-kernel that adds A*B to the tile at {@code out[oi]} once it is summed. */
+    static void kernel4x2Add(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                             float[] out, int oi, int ldo) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR;
+            int q = p * ks;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+        }
+        c00.add(FloatVector.fromArray(S, out, oi)).intoArray(out, oi);
+        c01.add(FloatVector.fromArray(S, out, oi + V)).intoArray(out, oi + V);
+        c10.add(FloatVector.fromArray(S, out, oi + ldo)).intoArray(out, oi + ldo);
+        c11.add(FloatVector.fromArray(S, out, oi + ldo + V)).intoArray(out, oi + ldo + V);
+        c20.add(FloatVector.fromArray(S, out, oi + 2 * ldo)).intoArray(out, oi + 2 * ldo);
+        c21.add(FloatVector.fromArray(S, out, oi + 2 * ldo + V)).intoArray(out, oi + 2 * ldo + V);
+        c30.add(FloatVector.fromArray(S, out, oi + 3 * ldo)).intoArray(out, oi + 3 * ldo);
+        c31.add(FloatVector.fromArray(S, out, oi + 3 * ldo + V)).intoArray(out, oi + 3 * ldo + V);
+    }
+
     /** The 6 x 2-vector micro-kernel: 6 rows of C, two vectors of columns. */
     static void kernel6x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
-                         float[] out, int oi, int ldo) {
+                          float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -124,9 +173,55 @@ final class MicroKernels {
         c51.intoArray(out, oi + 5 * ldo + V);
     }
 
+    /** The 6 x 2-vector micro-kernel that adds A*B to the tile at {@code out[oi]} once it is summed. */
+    static void kernel6x2Add(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                             float[] out, int oi, int ldo) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR;
+            int q = p * ks;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
+        }
+        c00.add(FloatVector.fromArray(S, out, oi)).intoArray(out, oi);
+        c01.add(FloatVector.fromArray(S, out, oi + V)).intoArray(out, oi + V);
+        c10.add(FloatVector.fromArray(S, out, oi + ldo)).intoArray(out, oi + ldo);
+        c11.add(FloatVector.fromArray(S, out, oi + ldo + V)).intoArray(out, oi + ldo + V);
+        c20.add(FloatVector.fromArray(S, out, oi + 2 * ldo)).intoArray(out, oi + 2 * ldo);
+        c21.add(FloatVector.fromArray(S, out, oi + 2 * ldo + V)).intoArray(out, oi + 2 * ldo + V);
+        c30.add(FloatVector.fromArray(S, out, oi + 3 * ldo)).intoArray(out, oi + 3 * ldo);
+        c31.add(FloatVector.fromArray(S, out, oi + 3 * ldo + V)).intoArray(out, oi + 3 * ldo + V);
+        c40.add(FloatVector.fromArray(S, out, oi + 4 * ldo)).intoArray(out, oi + 4 * ldo);
+        c41.add(FloatVector.fromArray(S, out, oi + 4 * ldo + V)).intoArray(out, oi + 4 * ldo + V);
+        c50.add(FloatVector.fromArray(S, out, oi + 5 * ldo)).intoArray(out, oi + 5 * ldo);
+        c51.add(FloatVector.fromArray(S, out, oi + 5 * ldo + V)).intoArray(out, oi + 5 * ldo + V);
+    }
+
     /** The 8 x 2-vector micro-kernel: 8 rows of C, two vectors of columns. */
     static void kernel8x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
-                         float[] out, int oi, int ldo) {
+                          float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -182,9 +277,67 @@ final class MicroKernels {
         c71.intoArray(out, oi + 7 * ldo + V);
     }
 
+    /** The 8 x 2-vector micro-kernel that adds A*B to the tile at {@code out[oi]} once it is summed. */
+    static void kernel8x2Add(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                             float[] out, int oi, int ldo) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        int a6 = a5 + rs, a7 = a6 + rs;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR;
+            int q = p * ks;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x6.fma(b0, c60);
+            c61 = x6.fma(b1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x7.fma(b0, c70);
+            c71 = x7.fma(b1, c71);
+        }
+        c00.add(FloatVector.fromArray(S, out, oi)).intoArray(out, oi);
+        c01.add(FloatVector.fromArray(S, out, oi + V)).intoArray(out, oi + V);
+        c10.add(FloatVector.fromArray(S, out, oi + ldo)).intoArray(out, oi + ldo);
+        c11.add(FloatVector.fromArray(S, out, oi + ldo + V)).intoArray(out, oi + ldo + V);
+        c20.add(FloatVector.fromArray(S, out, oi + 2 * ldo)).intoArray(out, oi + 2 * ldo);
+        c21.add(FloatVector.fromArray(S, out, oi + 2 * ldo + V)).intoArray(out, oi + 2 * ldo + V);
+        c30.add(FloatVector.fromArray(S, out, oi + 3 * ldo)).intoArray(out, oi + 3 * ldo);
+        c31.add(FloatVector.fromArray(S, out, oi + 3 * ldo + V)).intoArray(out, oi + 3 * ldo + V);
+        c40.add(FloatVector.fromArray(S, out, oi + 4 * ldo)).intoArray(out, oi + 4 * ldo);
+        c41.add(FloatVector.fromArray(S, out, oi + 4 * ldo + V)).intoArray(out, oi + 4 * ldo + V);
+        c50.add(FloatVector.fromArray(S, out, oi + 5 * ldo)).intoArray(out, oi + 5 * ldo);
+        c51.add(FloatVector.fromArray(S, out, oi + 5 * ldo + V)).intoArray(out, oi + 5 * ldo + V);
+        c60.add(FloatVector.fromArray(S, out, oi + 6 * ldo)).intoArray(out, oi + 6 * ldo);
+        c61.add(FloatVector.fromArray(S, out, oi + 6 * ldo + V)).intoArray(out, oi + 6 * ldo + V);
+        c70.add(FloatVector.fromArray(S, out, oi + 7 * ldo)).intoArray(out, oi + 7 * ldo);
+        c71.add(FloatVector.fromArray(S, out, oi + 7 * ldo + V)).intoArray(out, oi + 7 * ldo + V);
+    }
+
     /** The 12 x 2-vector micro-kernel: 12 rows of C, two vectors of columns. */
     static void kernel12x2(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
-                         float[] out, int oi, int ldo) {
+                           float[] out, int oi, int ldo) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
         FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
@@ -260,5 +413,85 @@ final class MicroKernels {
         c101.intoArray(out, oi + 10 * ldo + V);
         c110.intoArray(out, oi + 11 * ldo);
         c111.intoArray(out, oi + 11 * ldo + V);
+    }
+
+    /** The 12 x 2-vector micro-kernel that adds A*B to the tile at {@code out[oi]} once it is summed. */
+    static void kernel12x2Add(int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
+                              float[] out, int oi, int ldo) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+        FloatVector c80 = zero, c81 = zero, c90 = zero, c91 = zero;
+        FloatVector c100 = zero, c101 = zero, c110 = zero, c111 = zero;
+        int a0 = ai, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        int a6 = a5 + rs, a7 = a6 + rs, a8 = a7 + rs, a9 = a8 + rs, a10 = a9 + rs, a11 = a10 + rs;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR;
+            int q = p * ks;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + V);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, a[a6 + q]);
+            c60 = x6.fma(b0, c60);
+            c61 = x6.fma(b1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, a[a7 + q]);
+            c70 = x7.fma(b0, c70);
+            c71 = x7.fma(b1, c71);
+            FloatVector x8 = FloatVector.broadcast(S, a[a8 + q]);
+            c80 = x8.fma(b0, c80);
+            c81 = x8.fma(b1, c81);
+            FloatVector x9 = FloatVector.broadcast(S, a[a9 + q]);
+            c90 = x9.fma(b0, c90);
+            c91 = x9.fma(b1, c91);
+            FloatVector x10 = FloatVector.broadcast(S, a[a10 + q]);
+            c100 = x10.fma(b0, c100);
+            c101 = x10.fma(b1, c101);
+            FloatVector x11 = FloatVector.broadcast(S, a[a11 + q]);
+            c110 = x11.fma(b0, c110);
+            c111 = x11.fma(b1, c111);
+        }
+        c00.add(FloatVector.fromArray(S, out, oi)).intoArray(out, oi);
+        c01.add(FloatVector.fromArray(S, out, oi + V)).intoArray(out, oi + V);
+        c10.add(FloatVector.fromArray(S, out, oi + ldo)).intoArray(out, oi + ldo);
+        c11.add(FloatVector.fromArray(S, out, oi + ldo + V)).intoArray(out, oi + ldo + V);
+        c20.add(FloatVector.fromArray(S, out, oi + 2 * ldo)).intoArray(out, oi + 2 * ldo);
+        c21.add(FloatVector.fromArray(S, out, oi + 2 * ldo + V)).intoArray(out, oi + 2 * ldo + V);
+        c30.add(FloatVector.fromArray(S, out, oi + 3 * ldo)).intoArray(out, oi + 3 * ldo);
+        c31.add(FloatVector.fromArray(S, out, oi + 3 * ldo + V)).intoArray(out, oi + 3 * ldo + V);
+        c40.add(FloatVector.fromArray(S, out, oi + 4 * ldo)).intoArray(out, oi + 4 * ldo);
+        c41.add(FloatVector.fromArray(S, out, oi + 4 * ldo + V)).intoArray(out, oi + 4 * ldo + V);
+        c50.add(FloatVector.fromArray(S, out, oi + 5 * ldo)).intoArray(out, oi + 5 * ldo);
+        c51.add(FloatVector.fromArray(S, out, oi + 5 * ldo + V)).intoArray(out, oi + 5 * ldo + V);
+        c60.add(FloatVector.fromArray(S, out, oi + 6 * ldo)).intoArray(out, oi + 6 * ldo);
+        c61.add(FloatVector.fromArray(S, out, oi + 6 * ldo + V)).intoArray(out, oi + 6 * ldo + V);
+        c70.add(FloatVector.fromArray(S, out, oi + 7 * ldo)).intoArray(out, oi + 7 * ldo);
+        c71.add(FloatVector.fromArray(S, out, oi + 7 * ldo + V)).intoArray(out, oi + 7 * ldo + V);
+        c80.add(FloatVector.fromArray(S, out, oi + 8 * ldo)).intoArray(out, oi + 8 * ldo);
+        c81.add(FloatVector.fromArray(S, out, oi + 8 * ldo + V)).intoArray(out, oi + 8 * ldo + V);
+        c90.add(FloatVector.fromArray(S, out, oi + 9 * ldo)).intoArray(out, oi + 9 * ldo);
+        c91.add(FloatVector.fromArray(S, out, oi + 9 * ldo + V)).intoArray(out, oi + 9 * ldo + V);
+        c100.add(FloatVector.fromArray(S, out, oi + 10 * ldo)).intoArray(out, oi + 10 * ldo);
+        c101.add(FloatVector.fromArray(S, out, oi + 10 * ldo + V)).intoArray(out, oi + 10 * ldo + V);
+        c110.add(FloatVector.fromArray(S, out, oi + 11 * ldo)).intoArray(out, oi + 11 * ldo);
+        c111.add(FloatVector.fromArray(S, out, oi + 11 * ldo + V)).intoArray(out, oi + 11 * ldo + V);
     }
 }

@@ -89,9 +89,10 @@ class GemmBackendTest {
     }
 
     /**
-     * Transposed A too large to read in place is copied panel by panel, each depth step's run as one whole
-     * vector, and by plain copies where a whole vector would pass the end of the array: every micro-kernel
-     * height, with the last panel full (264 rows) and partial (267), A ending a few floats after its last row.
+     * Transposed A too large to read in place is copied sixteen panels at a time, each depth step's run of a
+     * panel as one whole vector, and by plain copies where a whole vector would pass the end of the array:
+     * every micro-kernel height (so groups of 16 panels and a shorter last group), with the last panel full
+     * (264 rows) and partial (267), A ending a few floats after its last row; a second depth block adds to C.
      */
     @Test
     void largeTransposedAForEveryKernelHeight() {

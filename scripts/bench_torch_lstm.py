@@ -23,12 +23,8 @@ from torch_timing import Results, median_and_mean_seconds  # noqa: E402
 INPUT, HIDDEN, STEPS, BATCH = 64, 256, 100, 32
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--json", help="also write the timings as a Lanes results file")
-    parser.add_argument("--mean", action="store_true", help="write the mean, not the median, to the results file")
-    args = parser.parse_args()
-    results = Results()
+def workload():
+    """The two timed calls, {"forwardBackward": fn, "forward": fn} (named after LstmBenchmark's methods)."""
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(INPUT, HIDDEN)
     x = torch.randn(STEPS, BATCH, INPUT)
@@ -42,6 +38,18 @@ def main():
     def fwd():
         with torch.no_grad():
             lstm(x)
+
+    return {"forwardBackward": fwd_bwd, "forward": fwd}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", help="also write the timings as a Lanes results file")
+    parser.add_argument("--mean", action="store_true", help="write the mean, not the median, to the results file")
+    args = parser.parse_args()
+    results = Results()
+    calls = workload()
+    fwd_bwd, fwd = calls["forwardBackward"], calls["forward"]
 
     for threads in (1, 2):
         torch.set_num_threads(threads)

@@ -1,0 +1,72 @@
+package dev.lanes.jmh.nn;
+
+import dev.lanes.jmh.Work;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Lanes side of {@code scripts/bench_lstm_interleaved.py}: runs {@link LstmBenchmark}'s own benchmark
+ * methods in bursts on command, so that PyTorch and Lanes can take turns second by second on a machine whose
+ * speed drifts over minutes (each burst of one is timed under the same conditions as the neighbouring burst
+ * of the other). Commands, one per line on standard input; each answer is one line starting with {@code =}
+ * (anything else on standard output, such as the setup's description of the machine, is not an answer):
+ * <ul>
+ *   <li>{@code threads N}: sets up the benchmark for N threads, as JMH's trial setup does; answers {@code = ready};</li>
+ *   <li>{@code run CASE SECONDS} with CASE {@code forwardBackward} or {@code forward}: calls it until SECONDS
+ *       have passed (at least once); answers {@code = CALLS NANOS}, the calls and their total time;</li>
+ *   <li>{@code quit}.</li>
+ * </ul>
+ * Run it with the benchmark's JVM options (see {@link LstmBenchmark}'s {@code @Fork}).
+ */
+public final class LstmWorker {
+    private LstmWorker() {}
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = System.out;
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        LstmBenchmark bench = null;
+        Work.Tokens tokens = new Work.Tokens();
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] words = line.trim().split("\\s+");
+            switch (words[0]) {
+                case "threads" -> {
+                    bench = new LstmBenchmark();
+                    bench.threads = Integer.parseInt(words[1]);
+                    bench.setUp();
+                    out.println("= ready");
+                }
+                case "run" -> {
+                    if (bench == null) {
+                        throw new IllegalStateException("LstmWorker: 'run' before 'threads'");
+                    }
+                    boolean backward = switch (words[1]) {
+                        case "forwardBackward" -> true;
+                        case "forward" -> false;
+                        default -> throw new IllegalArgumentException("LstmWorker: no case " + words[1]
+                                + " (forwardBackward or forward)");
+                    };
+                    long budget = (long) (Double.parseDouble(words[2]) * 1e9);
+                    long start = System.nanoTime(), end = start + budget, now;
+                    long calls = 0;
+                    do {
+                        if (backward) {
+                            bench.forwardBackward(tokens);
+                        } else {
+                            bench.forward(tokens);
+                        }
+                        calls++;
+                        now = System.nanoTime();
+                    } while (now < end);
+                    out.println("= " + calls + " " + (now - start));
+                }
+                case "quit" -> {
+                    return;
+                }
+                default -> throw new IllegalArgumentException("LstmWorker: unknown command '" + line + "'");
+            }
+            out.flush();
+        }
+    }
+}

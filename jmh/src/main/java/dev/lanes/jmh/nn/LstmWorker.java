@@ -2,6 +2,7 @@ package dev.lanes.jmh.nn;
 
 import dev.lanes.jmh.Work;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,12 @@ import java.nio.charset.StandardCharsets;
 public final class LstmWorker {
     private LstmWorker() {}
 
-    public static void main(String[] args) throws Exception {
-        PrintStream out = System.out;
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    public static void main(String[] args) throws IOException {
+        serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
+    }
+
+    /** Answers the commands read from {@code in} on {@code out} until {@code quit} or the end of the input. */
+    static void serve(BufferedReader in, PrintStream out) throws IOException {
         LstmBenchmark bench = null;
         Work.Tokens tokens = new Work.Tokens();
         for (String line; (line = in.readLine()) != null; ) {

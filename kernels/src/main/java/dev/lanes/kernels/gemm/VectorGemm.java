@@ -307,8 +307,8 @@ public final class VectorGemm implements GemmBackend {
      * Micro-panels of a transposed A copied together by {@link #packPanelsA}: 16 panels of 8 rows (AVX-512)
      * read 512 contiguous bytes of A per depth step. One panel at a time read 32 bytes from each of {@code kc}
      * rows of A, which are far apart (as long as C is tall), so nearly every step touched a new cache line and
-     * page: on Zen 5, weight gradients {@code dY^T X} of {@code 1024 x 320 x 1600} ran at 158 GFLOP/s (now
-     * 170), {@code 1024 x 64 x 256} at 116 (now 154). 4 to 32 panels measured alike.
+     * page, and weight gradients {@code dY^T X} ran 8-30 % slower than the same products with row-major A
+     * (docs/gemm.md has the figures). 4 to 32 panels measured alike.
      */
     private static final int PANELS_PER_A_COPY = 16;
 

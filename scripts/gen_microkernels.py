@@ -50,6 +50,21 @@ def kernel(mr: int, add: bool) -> str:
     return "\n".join(out)
 
 
+def dispatcher(name: str, suffix: str, doc: str) -> str:
+    """The switch from a row count to the kernels with that suffix."""
+    head = f"    static void {name}("
+    out = [f"    /** {doc} */",
+           head + "int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,",
+           " " * len(head) + "float[] out, int oi, int ldo) {",
+           "        switch (mr) {"]
+    for mr in MRS:
+        out.append(f"            case {mr} -> kernel{mr}x2{suffix}(kc, a, ai, rs, ks, b, bi, out, oi, ldo);")
+    out += ["            default -> throw new IllegalArgumentException(\"no micro-kernel for mr = \" + mr);",
+            "        }",
+            "    }"]
+    return "\n".join(out)
+
+
 def main() -> None:
     print("""package dev.lanes.kernels.gemm;
 
@@ -85,27 +100,11 @@ final class MicroKernels {
     static final int NR = 2 * V;
 
     private MicroKernels() {}
-
-    /** Runs the kernel with {@code mr} rows; {@code mr} is one of the generated sizes. */
-    static void run(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
-                    float[] out, int oi, int ldo) {
-        switch (mr) {""")
-    for mr in MRS:
-        print(f"            case {mr} -> kernel{mr}x2(kc, a, ai, rs, ks, b, bi, out, oi, ldo);")
-    print("""            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
-        }
-    }
-
-    /** Adds the product to the tile at {@code out[oi]} with the {@code mr}-row kernel. */
-    static void runAdd(int mr, int kc, float[] a, int ai, int rs, int ks, float[] b, int bi,
-                       float[] out, int oi, int ldo) {
-        switch (mr) {""")
-    for mr in MRS:
-        print(f"            case {mr} -> kernel{mr}x2Add(kc, a, ai, rs, ks, b, bi, out, oi, ldo);")
-    print("""            default -> throw new IllegalArgumentException("no micro-kernel for mr = " + mr);
-        }
-    }
 """)
+    print(dispatcher("run", "", "Runs the kernel with {@code mr} rows; {@code mr} is one of the generated sizes."))
+    print()
+    print(dispatcher("runAdd", "Add", "Adds the product to the tile at {@code out[oi]} with the {@code mr}-row kernel."))
+    print()
     print("\n\n".join(kernel(mr, add) for mr in MRS for add in (False, True)))
     print("}")
 

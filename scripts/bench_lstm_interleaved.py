@@ -38,15 +38,22 @@ class Lanes:
     def __init__(self, java, jar):
         if not os.path.exists(jar):
             sys.exit(f"no {jar}: build it with mvn -o -q -pl kernels,nn,jmh package -DskipTests")
-        self.proc = subprocess.Popen([java, *JVM_OPTIONS, "-cp", jar, "dev.lanes.jmh.nn.LstmWorker"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            self.proc = subprocess.Popen([java, *JVM_OPTIONS, "-cp", jar, "dev.lanes.jmh.nn.LstmWorker"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        except OSError as e:
+            sys.exit(f"cannot start the Lanes worker with {java}: {e}")
 
     def ask(self, command):
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        for line in self.proc.stdout:
-            if line.startswith("="):
-                return line[1:].split()
+        try:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # it died before the command: say so below, as when it dies during one
+            pass
+        else:
+            for line in self.proc.stdout:
+                if line.startswith("="):
+                    return line[1:].split()
         sys.exit(f"the Lanes worker stopped (exit code {self.proc.wait()}) after: {command}")
 
     def burst(self, case, seconds):
@@ -55,8 +62,11 @@ class Lanes:
 
     def close(self):
         if self.proc.poll() is None:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+            except BrokenPipeError:  # it is exiting already
+                pass
             self.proc.wait()
 
 

@@ -125,7 +125,7 @@ public final class VectorGemm implements GemmBackend {
         final int rowTasks = parallel ? Math.min(rowPanels, Math.max(1, perThread / colTasks)) : 1;
         final boolean epilogue = bias != null || act != Activation.IDENTITY;
         // Small A (up to 256 KB) is read in place: copying it would cost more than it saves. Larger A is
-        // copied panel by panel: read in place, rows whose length is a multiple of 4 KB share L1 sets and
+        // copied (see block): read in place, rows whose length is a multiple of 4 KB share L1 sets and
         // evict each other, and transposed A touches a new cache line per step (about 10 % lost at 1024).
         final boolean readAInPlace = (long) m * k <= A_IN_PLACE_MAX_FLOATS;
 
@@ -323,7 +323,8 @@ public final class VectorGemm implements GemmBackend {
                        boolean epilogue, float[] bias, int biasCol, Activation act, Scratch scratch) {
         final int mr = config.mr();
         final int panelStride = mr * kc + V; // V of slack: see packPanelsA
-        final int copiedPanels = transA ? PANELS_PER_A_COPY : 1;
+        // A read in place copies only a short last panel: room for one, not 16 (130-200 KB per thread)
+        final int copiedPanels = transA && !readAInPlace ? PANELS_PER_A_COPY : 1;
         final float[] copyOfA = scratch.panelA(copiedPanels * panelStride);
         for (int i = i0; i < i1; i += mr) {
             int mrCur = Math.min(mr, i1 - i);
@@ -335,10 +336,9 @@ public final class VectorGemm implements GemmBackend {
                 rs = transA ? 1 : lda;
                 ks = transA ? lda : 1;
             } else if (transA) { // runs of mr: the panels of a copied A come in groups, a short last panel alone
-                int copied = readAInPlace ? 0 : ((i - i0) / mr) % copiedPanels;
+                int copied = ((i - i0) / mr) % copiedPanels;
                 if (copied == 0) {
-                    int rowsCopied = readAInPlace ? mrCur : Math.min(copiedPanels * mr, i1 - i);
-                    packPanelsA(a, aOff, lda, i, rowsCopied, pc, kc, mr, panelStride, copyOfA);
+                    packPanelsA(a, aOff, lda, i, Math.min(copiedPanels * mr, i1 - i), pc, kc, mr, panelStride, copyOfA);
                 }
                 panelA = copyOfA;
                 ai = copied * panelStride;

@@ -121,6 +121,76 @@ class GemmBackendTest {
         }
     }
 
+    /**
+     * Transposed A copied in groups of panels, on random shapes: every kernel height, depth blocks of 7 and 64
+     * (many short and partial blocks), A with and without slack after its last element, lda > m, offsets,
+     * and 1 and 2 threads (a row split starts a task's groups at i0 > 0), same bits on both.
+     */
+    @Test
+    void transposedAInGroupsOnRandomShapes() {
+        SplittableRandom random = new SplittableRandom(17);
+        int[] mrs = {4, 6, 8, 12};
+        for (int t = 0; t < 24; t++) {
+            int mr = mrs[t % 4], kc = t % 8 < 4 ? 7 : 64;
+            int m = 1 + random.nextInt(600), k = 1 + random.nextInt(700), n = 1 + random.nextInt(70);
+            int lda = m + (random.nextBoolean() ? 0 : random.nextInt(6)), aOff = random.nextInt(8);
+            int aLength = aOff + (k - 1) * lda + m + (random.nextInt(3) == 0 ? random.nextInt(20) : 0);
+            float[] a = GemmCase.filled(random, aLength), b = GemmCase.filled(random, k * n);
+            float[] c = GemmCase.filled(random, m * n);
+            float alpha = random.nextBoolean() ? 1f : -0.5f, beta = random.nextBoolean() ? 1f : 0.25f;
+            GemmBackend backend = new VectorGemm(new GemmConfig(mr, kc, 100));
+            String what = backend.name() + " kc=" + kc + " m=" + m + " n=" + n + " k=" + k + " lda=" + lda
+                    + " aOff=" + aOff + " a.length=" + aLength;
+            float[][] out = new float[2][];
+            for (int threads = 1; threads <= 2; threads++) {
+                Threads.setCount(threads);
+                out[threads - 1] = c.clone();
+                backend.gemm(true, false, m, n, k, alpha, a, aOff, lda, b, 0, n, beta, out[threads - 1], 0, n,
+                        null, 0, Activation.IDENTITY);
+            }
+            assertArrayEquals(out[0], out[1], "1 vs 2 threads, " + what);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double want = 0, scale = 0;
+                    for (int p = 0; p < k; p++) {
+                        double x = (double) a[aOff + p * lda + i] * b[p * n + j];
+                        want += x;
+                        scale += Math.abs(x);
+                    }
+                    want = alpha * want + beta * c[i * n + j];
+                    scale = Math.abs(alpha) * scale + Math.abs(beta * c[i * n + j]);
+                    assertEquals(want, out[0][i * n + j], (k + 3) * GemmCase.EPS * scale + 1e-7,
+                            what + ", C(" + i + ", " + j + ")");
+                }
+            }
+        }
+    }
+
+    /**
+     * Depth blocks after the first add their full tiles to C inside the micro-kernel, partial tiles through
+     * the merge: either way one rounded addition, so a product of depth 2 kc + 5 gives the bits of a depth-kc
+     * product followed by {@code beta = 1} products over the rest of the depth in separate calls.
+     */
+    @Test
+    void laterDepthBlocksAddWithTheBitsOfSeparateCalls() {
+        SplittableRandom random = new SplittableRandom(19);
+        for (int mr : new int[] {4, 6, 8, 12}) {
+            for (boolean transA : new boolean[] {false, true}) {
+                int kc = 64, m = transA ? 300 : 301, n = 97, k = 2 * kc + 5, lda = transA ? m : k;
+                GemmBackend backend = new VectorGemm(new GemmConfig(mr, kc, 512));
+                float[] a = GemmCase.filled(random, k * m), b = GemmCase.filled(random, k * n);
+                float[] whole = new float[m * n], split = new float[m * n];
+                backend.gemm(transA, false, m, n, k, 1f, a, 0, lda, b, 0, n, 0f, whole, 0, n, null, 0,
+                        Activation.IDENTITY);
+                for (int pc = 0; pc < k; pc += kc) {
+                    backend.gemm(transA, false, m, n, Math.min(kc, k - pc), 1f, a, transA ? pc * lda : pc, lda,
+                            b, pc * n, n, pc == 0 ? 0f : 1f, split, 0, n, null, 0, Activation.IDENTITY);
+                }
+                assertArrayEquals(whole, split, backend.name() + " transA=" + transA);
+            }
+        }
+    }
+
     @Test
     void sameBitsForOneAndTwoThreads() { // tall narrow products (1000 x 257, 2048 x 256) are split by rows
         SplittableRandom random = new SplittableRandom(11);

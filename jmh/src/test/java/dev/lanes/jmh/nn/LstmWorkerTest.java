@@ -4,15 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lanes.kernels.Threads;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The protocol scripts/bench_lstm_interleaved.py speaks with the worker, on one call of each case. */
 class LstmWorkerTest {
+    @AfterEach
+    void restoreThreads() { // 'threads 1' sets the library's thread count for the whole test JVM
+        Threads.setCount(Runtime.getRuntime().availableProcessors());
+    }
+
     private static String[] serve(String commands) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {

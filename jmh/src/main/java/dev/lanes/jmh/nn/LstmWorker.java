@@ -36,8 +36,9 @@ public final class LstmWorker {
             String[] words = line.trim().split("\\s+");
             switch (words[0]) {
                 case "threads" -> {
+                    int threads = (int) number(words, 1, line);
                     bench = new LstmBenchmark();
-                    bench.threads = Integer.parseInt(words[1]);
+                    bench.threads = threads;
                     bench.setUp();
                     out.println("= ready");
                 }
@@ -45,13 +46,14 @@ public final class LstmWorker {
                     if (bench == null) {
                         throw new IllegalStateException("LstmWorker: 'run' before 'threads'");
                     }
+                    double seconds = number(words, 2, line);
                     boolean backward = switch (words[1]) {
                         case "forwardBackward" -> true;
                         case "forward" -> false;
                         default -> throw new IllegalArgumentException("LstmWorker: no case " + words[1]
                                 + " (forwardBackward or forward)");
                     };
-                    long budget = (long) (Double.parseDouble(words[2]) * 1e9);
+                    long budget = (long) (seconds * 1e9);
                     long start = System.nanoTime(), end = start + budget, now;
                     long calls = 0;
                     do {
@@ -71,6 +73,15 @@ public final class LstmWorker {
                 default -> throw new IllegalArgumentException("LstmWorker: unknown command '" + line + "'");
             }
             out.flush();
+        }
+    }
+
+    /** Word {@code i} of a command as a number, or an exception that quotes the command. */
+    private static double number(String[] words, int i, String line) {
+        try {
+            return Double.parseDouble(words[i]);
+        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+            throw new IllegalArgumentException("LstmWorker: '" + line + "' needs a number as word " + (i + 1));
         }
     }
 }

@@ -49,5 +49,9 @@ class LstmWorkerTest {
         assertTrue(f.getMessage().contains("no case backward"), f.getMessage());
         var g = assertThrows(IllegalArgumentException.class, () -> serve("jump\n"));
         assertTrue(g.getMessage().contains("'jump'"), g.getMessage());
+        var h = assertThrows(IllegalArgumentException.class, () -> serve("threads\n"));
+        assertTrue(h.getMessage().contains("'threads' needs a number"), h.getMessage());
+        var i = assertThrows(IllegalArgumentException.class, () -> serve("threads 1\nrun forward soon\n"));
+        assertTrue(i.getMessage().contains("'run forward soon' needs a number"), i.getMessage());
     }
 }

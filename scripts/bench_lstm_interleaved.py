@@ -5,8 +5,9 @@ For each thread count and case, a fresh Lanes JVM (jmh's dev.lanes.jmh.nn.LstmWo
 LstmBenchmark's own benchmark methods; a fresh one each time, as JMH forks one per benchmark and parameter)
 and PyTorch in this process stay up side by side, and only one runs at a time: Lanes warms up (20 s by
 default: JMH's warm-up is 12 s), PyTorch warms up (3 s), then each round times one burst of each (1 s by
-default; which goes first alternates), and the round's ratio is PyTorch's mean time per call over Lanes'. Prints one JSON line per case and thread count: the medians of both sides' burst means, the
-median, lowest and highest ratio, and in how many rounds Lanes was at least as fast. A ratio above 1 means
+default; which goes first alternates), and the round's ratio is PyTorch's mean time per call over Lanes'.
+Prints one JSON line per case and thread count: the medians of both sides' burst means, the median, lowest
+and highest ratio, and in how many rounds Lanes was at least as fast. A ratio above 1 means
 Lanes is faster.
 
 Needs the benchmarks jar (mvn -o -q -pl kernels,nn,jmh package -DskipTests) and a JDK 25 (--java, else the

@@ -7,8 +7,7 @@ and PyTorch in this process stay up side by side, and only one runs at a time: L
 default: JMH's warm-up is 12 s), PyTorch warms up (3 s), then each round times one burst of each (1 s by
 default; which goes first alternates), and the round's ratio is PyTorch's mean time per call over Lanes'.
 Prints one JSON line per case and thread count: the medians of both sides' burst means, the median, lowest
-and highest ratio, and in how many rounds Lanes was at least as fast. A ratio above 1 means
-Lanes is faster.
+and highest ratio, and in how many rounds Lanes was at least as fast. A ratio above 1 means Lanes is faster.
 
 Needs the benchmarks jar (mvn -o -q -pl kernels,nn,jmh package -DskipTests) and a JDK 25 (--java, else the
 one `./lanes jdk` finds). Run it in one hold of the benchmark lock, with the allocator settings of bench_torch_lstm.py:
@@ -95,7 +94,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--burst", type=float, default=1.0, help="seconds per burst")
-    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of Lanes warm-up per thread count")
+    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of Lanes warm-up per case and thread count")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--cases", default="forwardBackward,forward")
     parser.add_argument("--java", help="the java of a JDK 25 (default: the one ./lanes jdk finds)")

@@ -567,22 +567,16 @@ public final class RecurrentOps {
     }
 
     /**
-     * Rows {@code r0 .. r0+rs} of every step of a {@code (steps, batch, width)} array, step after step:
-     * into {@code dst} at {@code dstOff} with rows {@code dstStride} apart, or into a new packed array when
-     * {@code dst} is null. Returns the destination.
+     * Rows {@code r0 .. r0+rs} of every step of a {@code (steps, batch, width)} array, step after step, into
+     * {@code dst} at {@code dstOff} with rows {@code dstStride} apart.
      */
-    private static float[] gatherRows(int steps, int batch, int r0, int rs, int width, float[] src, int srcOff,
-                                      float[] dst, int dstOff, int dstStride) {
-        if (dst == null) {
-            dst = new float[steps * rs * width];
-            dstStride = width;
-        }
+    private static void gatherRows(int steps, int batch, int r0, int rs, int width, float[] src, int srcOff,
+                                   float[] dst, int dstOff, int dstStride) {
         for (int t = 0; t < steps; t++) {
             for (int r = 0; r < rs; r++) {
                 System.arraycopy(src, srcOff + ((t * batch) + r0 + r) * width, dst, dstOff + (t * rs + r) * dstStride, width);
             }
         }
-        return dst;
     }
 
     /** The inverse of {@link #gatherRows} into a packed array: the part's rows back into {@code (steps, batch, width)}. */
